@@ -1,0 +1,148 @@
+//! Dye-lot colour QC: the CIEDE2000 colour difference of each production batch against the
+//! approved standard, with pass/fail against a tolerance.
+//!
+//! The math is in [`color`], plain Rust; this file is the thin smelt layer over it.
+
+pub mod color;
+
+use color::{Lab, Weights, ciede2000};
+use smelt_sdk::prelude::*;
+
+/// The smelt solution.
+pub struct DyeLotColorQc;
+
+/// Default tolerance ΔE00: a common commercial acceptance limit for solid shades.
+const DEFAULT_TOLERANCE: f64 = 1.0;
+
+fn read_lab(table: TableRef<'_>, row: usize) -> Result<Lab, SolutionError> {
+    let get = |column: &str| -> Result<f64, SolutionError> {
+        let value = table.finite(column, row, table.float64(column)?[row])?;
+        Ok(value)
+    };
+    let lab = Lab {
+        l: get("L")?,
+        a: get("a")?,
+        b: get("b")?,
+    };
+    if !(0.0..=100.0).contains(&lab.l) {
+        return Err(table.invalid("L", row, format!("L* = {} is outside 0–100", lab.l)));
+    }
+    Ok(lab)
+}
+
+impl Solution for DyeLotColorQc {
+    fn describe() -> Descriptor {
+        let mut standard =
+            TableSpec::new("standard", "The approved standard shade (one row)").rows(1, Some(1));
+        let mut batches =
+            TableSpec::new("batches", "One row per production batch (dye lot) measured")
+                .column(ColumnSpec::text("batch", "", "Batch or lot identifier"));
+        for column in lab_columns_spec() {
+            standard = standard.column(column.clone());
+            batches = batches.column(column);
+        }
+        Descriptor::new(
+            "dye-lot-color-qc",
+            env!("CARGO_PKG_VERSION"),
+            "CIEDE2000 colour difference of each dye lot against the standard, pass/fail by tolerance",
+        )
+        .input(standard)
+        .input(batches)
+        .param(
+            ParamSpec::float64("tolerance", "ΔE00", "Largest accepted colour difference")
+                .default_f64(DEFAULT_TOLERANCE)
+                .range(0.01, 100.0),
+        )
+        .param(
+            ParamSpec::float64("kl", "", "CIEDE2000 lightness weight kL (textiles often use 2)")
+                .default_f64(1.0)
+                .range(0.1, 10.0),
+        )
+        .output(
+            TableSpec::new("results", "One row per batch, in input order")
+                .column(ColumnSpec::text("batch", "", "Batch identifier"))
+                .column(ColumnSpec::float64("delta_e00", "ΔE00", "CIEDE2000 difference from the standard"))
+                .column(ColumnSpec::boolean("pass", "", "ΔE00 within the tolerance")),
+        )
+        .metric(MetricSpec::new("max_delta_e00", "ΔE00", "Worst batch"))
+        .metric(MetricSpec::new("fail_count", "", "Batches outside the tolerance"))
+    }
+
+    fn run(input: Input) -> Result<Output, SolutionError> {
+        let tolerance = input
+            .float64_param("tolerance")?
+            .unwrap_or(DEFAULT_TOLERANCE);
+        if !(tolerance > 0.0) {
+            return Err(SolutionError::InvalidParam(format!(
+                "param `tolerance`: {tolerance} must be > 0"
+            )));
+        }
+        let kl = input.float64_param("kl")?.unwrap_or(1.0);
+        if !(kl > 0.0) {
+            return Err(SolutionError::InvalidParam(format!(
+                "param `kl`: {kl} must be > 0"
+            )));
+        }
+        let weights = Weights {
+            kl,
+            ..Weights::default()
+        };
+
+        let standard_table = input.table("standard")?;
+        if standard_table.rows()? != 1 {
+            return Err(SolutionError::InvalidInput(format!(
+                "table `standard`: needs exactly 1 row, has {}",
+                standard_table.rows()?
+            )));
+        }
+        let standard = read_lab(standard_table, 0)?;
+
+        let batches = input.table("batches")?;
+        let rows = batches.rows_at_least(1)?;
+        let names = batches.text("batch")?;
+        let mut output = Output::new();
+        let mut delta = Vec::with_capacity(rows);
+        let mut pass = Vec::with_capacity(rows);
+        for row in 0..rows {
+            let de = ciede2000(standard, read_lab(batches, row)?, weights);
+            let ok = de <= tolerance;
+            if !ok {
+                output.push_finding(
+                    Finding::warning(
+                        "out-of-tolerance",
+                        format!(
+                            "batch {}: ΔE00 {de:.2} exceeds tolerance {tolerance}",
+                            names[row]
+                        ),
+                    )
+                    .at("batches", row),
+                );
+            }
+            delta.push(de);
+            pass.push(ok);
+        }
+        let max = delta.iter().copied().fold(0.0, f64::max);
+        let fails = pass.iter().filter(|&&p| !p).count();
+        Ok(output
+            .with_table(
+                TableBuilder::new("results")
+                    .text("batch", names.to_vec())
+                    .float64("delta_e00", delta)
+                    .boolean("pass", pass)
+                    .build(),
+            )
+            .with_metric("max_delta_e00", max, "ΔE00")
+            .with_metric("fail_count", fails as f64, ""))
+    }
+}
+
+fn lab_columns_spec() -> Vec<ColumnSpec> {
+    vec![
+        ColumnSpec::float64("L", "", "CIELAB lightness L* (0–100)"),
+        ColumnSpec::float64("a", "", "CIELAB a* (green − / red +)"),
+        ColumnSpec::float64("b", "", "CIELAB b* (blue − / yellow +)"),
+    ]
+}
+
+#[cfg(target_arch = "wasm32")]
+smelt_sdk::export_solution!(DyeLotColorQc);

@@ -1,0 +1,307 @@
+//! Typed, checked access to a solution's input.
+
+use crate::{ColumnValues, Input, Param, SolutionError, Table, Value, ValueType};
+
+/// A borrowed input table whose accessors name the table in every error.
+#[derive(Debug, Clone, Copy)]
+pub struct TableRef<'a> {
+    table: &'a Table,
+}
+
+fn type_name(values: &ColumnValues) -> &'static str {
+    match values {
+        ColumnValues::Float64(_) => "float64",
+        ColumnValues::Int64(_) => "int64",
+        ColumnValues::Text(_) => "text",
+        ColumnValues::Boolean(_) => "boolean",
+    }
+}
+
+impl ValueType {
+    /// The type's name as written in WIT and manifests.
+    pub fn name(self) -> &'static str {
+        match self {
+            ValueType::Float64 => "float64",
+            ValueType::Int64 => "int64",
+            ValueType::Text => "text",
+            ValueType::Boolean => "boolean",
+        }
+    }
+}
+
+impl ColumnValues {
+    /// Number of values in the column.
+    pub fn len(&self) -> usize {
+        match self {
+            ColumnValues::Float64(v) => v.len(),
+            ColumnValues::Int64(v) => v.len(),
+            ColumnValues::Text(v) => v.len(),
+            ColumnValues::Boolean(v) => v.len(),
+        }
+    }
+
+    /// True when the column has no values.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+macro_rules! column_accessor {
+    ($(#[$doc:meta])* $fn:ident, $variant:ident, $ty:ty) => {
+        $(#[$doc])*
+        pub fn $fn(&self, column: &str) -> Result<&'a [$ty], SolutionError> {
+            match &self.column(column)?.values {
+                ColumnValues::$variant(values) => Ok(values),
+                other => Err(SolutionError::InvalidInput(format!(
+                    "table `{}`, column `{column}`: expected {}, found {}",
+                    self.table.name,
+                    ValueType::$variant.name(),
+                    type_name(other)
+                ))),
+            }
+        }
+    };
+}
+
+impl<'a> TableRef<'a> {
+    /// The table's name.
+    pub fn name(&self) -> &'a str {
+        &self.table.name
+    }
+
+    fn column(&self, column: &str) -> Result<&'a crate::Column, SolutionError> {
+        self.table
+            .columns
+            .iter()
+            .find(|c| c.name == column)
+            .ok_or_else(|| {
+                SolutionError::InvalidInput(format!(
+                    "table `{}`: missing column `{column}`",
+                    self.table.name
+                ))
+            })
+    }
+
+    /// True when the table has a column of that name (of any type).
+    pub fn has_column(&self, column: &str) -> bool {
+        self.table.columns.iter().any(|c| c.name == column)
+    }
+
+    column_accessor!(
+        /// The `float64` column `column`, or `invalid-input` naming the table and column.
+        float64, Float64, f64);
+    column_accessor!(
+        /// The `int64` column `column`, or `invalid-input` naming the table and column.
+        int64, Int64, i64);
+    column_accessor!(
+        /// The `text` column `column`, or `invalid-input` naming the table and column.
+        text, Text, String);
+    column_accessor!(
+        /// The `boolean` column `column`, or `invalid-input` naming the table and column.
+        boolean, Boolean, bool);
+
+    /// The number of rows, after checking that every column has the same length.
+    pub fn rows(&self) -> Result<usize, SolutionError> {
+        let mut columns = self.table.columns.iter();
+        let Some(first) = columns.next() else {
+            return Ok(0);
+        };
+        let rows = first.values.len();
+        for column in columns {
+            if column.values.len() != rows {
+                return Err(SolutionError::InvalidInput(format!(
+                    "table `{}`: column `{}` has {} values but column `{}` has {rows}",
+                    self.table.name,
+                    column.name,
+                    column.values.len(),
+                    first.name
+                )));
+            }
+        }
+        Ok(rows)
+    }
+
+    /// The number of rows, or `invalid-input` when there are fewer than `min`.
+    pub fn rows_at_least(&self, min: usize) -> Result<usize, SolutionError> {
+        let rows = self.rows()?;
+        if rows < min {
+            return Err(SolutionError::InvalidInput(format!(
+                "table `{}`: needs at least {min} row(s), has {rows}",
+                self.table.name
+            )));
+        }
+        Ok(rows)
+    }
+
+    /// `value` if it is finite, else `invalid-input` naming the table, column and row
+    /// (zero-based, as in findings).
+    pub fn finite(&self, column: &str, row: usize, value: f64) -> Result<f64, SolutionError> {
+        if value.is_finite() {
+            Ok(value)
+        } else {
+            Err(self.invalid(column, row, format!("{value} is not a finite number")))
+        }
+    }
+
+    /// An `invalid-input` error naming this table, `column` and `row` (zero-based).
+    pub fn invalid(&self, column: &str, row: usize, problem: impl AsRef<str>) -> SolutionError {
+        SolutionError::InvalidInput(format!(
+            "table `{}`, column `{column}`, row {row}: {}",
+            self.table.name,
+            problem.as_ref()
+        ))
+    }
+}
+
+impl Input {
+    /// An empty input, for native tests.
+    pub fn new() -> Self {
+        Input {
+            tables: Vec::new(),
+            params: Vec::new(),
+        }
+    }
+
+    /// Adds a table (builder style).
+    pub fn with_table(mut self, table: Table) -> Self {
+        self.tables.push(table);
+        self
+    }
+
+    /// Adds a param (builder style).
+    pub fn with_param(mut self, name: impl Into<String>, value: Value) -> Self {
+        self.params.push(Param {
+            name: name.into(),
+            value,
+        });
+        self
+    }
+
+    /// The table `name`, or `invalid-input` naming it.
+    pub fn table(&self, name: &str) -> Result<TableRef<'_>, SolutionError> {
+        self.tables
+            .iter()
+            .find(|t| t.name == name)
+            .map(|table| TableRef { table })
+            .ok_or_else(|| SolutionError::InvalidInput(format!("missing table `{name}`")))
+    }
+
+    /// The raw value of param `name`, if given.
+    pub fn param(&self, name: &str) -> Option<&Value> {
+        self.params
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| &p.value)
+    }
+
+    fn wrong_param(name: &str, expected: &str) -> SolutionError {
+        SolutionError::InvalidParam(format!("param `{name}`: expected {expected}"))
+    }
+
+    /// Param `name` as a finite `f64` (an `int64` value is widened), if given.
+    pub fn float64_param(&self, name: &str) -> Result<Option<f64>, SolutionError> {
+        match self.param(name) {
+            None => Ok(None),
+            Some(Value::Float64(v)) if v.is_finite() => Ok(Some(*v)),
+            Some(Value::Int64(v)) => Ok(Some(*v as f64)),
+            Some(_) => Err(Self::wrong_param(name, "a finite float64")),
+        }
+    }
+
+    /// Param `name` as an `i64`, if given.
+    pub fn int64_param(&self, name: &str) -> Result<Option<i64>, SolutionError> {
+        match self.param(name) {
+            None => Ok(None),
+            Some(Value::Int64(v)) => Ok(Some(*v)),
+            Some(_) => Err(Self::wrong_param(name, "an int64")),
+        }
+    }
+
+    /// Param `name` as text, if given.
+    pub fn text_param(&self, name: &str) -> Result<Option<&str>, SolutionError> {
+        match self.param(name) {
+            None => Ok(None),
+            Some(Value::Text(v)) => Ok(Some(v)),
+            Some(_) => Err(Self::wrong_param(name, "text")),
+        }
+    }
+
+    /// Param `name` as a boolean, if given.
+    pub fn boolean_param(&self, name: &str) -> Result<Option<bool>, SolutionError> {
+        match self.param(name) {
+            None => Ok(None),
+            Some(Value::Boolean(v)) => Ok(Some(*v)),
+            Some(_) => Err(Self::wrong_param(name, "a boolean")),
+        }
+    }
+}
+
+impl Default for Input {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::TableBuilder;
+
+    fn input() -> Input {
+        Input::new()
+            .with_table(
+                TableBuilder::new("batches")
+                    .text("batch", vec!["A".into(), "B".into()])
+                    .float64("L", vec![50.0, f64::NAN])
+                    .build(),
+            )
+            .with_param("tolerance", Value::Text("x".into()))
+    }
+
+    fn message(e: SolutionError) -> String {
+        match e {
+            SolutionError::InvalidInput(m)
+            | SolutionError::InvalidParam(m)
+            | SolutionError::Unsupported(m) => m,
+        }
+    }
+
+    #[test]
+    fn errors_name_table_column_and_row() {
+        let input = input();
+        assert_eq!(
+            message(input.table("standard").unwrap_err()),
+            "missing table `standard`"
+        );
+        let t = input.table("batches").unwrap();
+        assert_eq!(
+            message(t.float64("a").unwrap_err()),
+            "table `batches`: missing column `a`"
+        );
+        assert_eq!(
+            message(t.float64("batch").unwrap_err()),
+            "table `batches`, column `batch`: expected float64, found text"
+        );
+        let l = t.float64("L").unwrap();
+        assert_eq!(
+            message(t.finite("L", 1, l[1]).unwrap_err()),
+            "table `batches`, column `L`, row 1: NaN is not a finite number"
+        );
+        assert!(matches!(
+            input.float64_param("tolerance"),
+            Err(SolutionError::InvalidParam(_))
+        ));
+    }
+
+    #[test]
+    fn unequal_columns_are_rejected() {
+        let input = Input::new().with_table(
+            TableBuilder::new("t")
+                .float64("x", vec![1.0, 2.0])
+                .float64("y", vec![1.0])
+                .build(),
+        );
+        let e = message(input.table("t").unwrap().rows().unwrap_err());
+        assert_eq!(e, "table `t`: column `y` has 1 values but column `x` has 2");
+    }
+}
