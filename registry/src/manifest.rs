@@ -442,39 +442,8 @@ impl Manifest {
 mod tests {
     use super::*;
 
-    /// The example of `docs/manifest.md`, verbatim apart from the description.
-    pub(crate) const EXAMPLE: &str = r#"
-[package]
-name = "dye-lot-color-qc"
-version = "0.1.0"
-provider = "smelt examples"
-summary = "CIEDE2000 colour difference of dye lots against the standard"
-license = "Apache-2.0"
-
-[listing]
-title = { zh = "染色批次色差质检", en = "Dye-lot colour-difference QC" }
-industries = ["textile-dyeing"]
-stages = ["production"]
-scenes = ["quality"]
-target_level = 2
-deploy_days = 1
-
-[listing.price]
-deploy_cny = 800.0
-per_1k_runs_cny = 2.0
-
-[budget]
-fuel_base = 5000000
-fuel_per_row = 50000
-memory_mib = 16
-wall_ms = 1000
-
-[[vectors]]
-name = "sharma-2005-table1"
-input = "vectors/sharma-2005.input.json"
-expected = "vectors/sharma-2005.expected.json"
-tolerance = 0.0001
-"#;
+    /// The example of `docs/manifest.md` (shared with the integration tests).
+    const EXAMPLE: &str = include_str!("../tests/all/smelt.toml");
 
     #[test]
     fn parses_the_documented_example() {

@@ -1,0 +1,365 @@
+//! Accounts, roles and bearer tokens.
+//!
+//! A token is 32 random bytes shown once as `smelt_<64 hex>`; only its SHA-256 is stored, and
+//! it is looked up by that hash. Each token also has a public id (`tok-<16 hex>`) so it can be
+//! listed and revoked without knowing the secret.
+
+use std::fmt;
+use std::str::FromStr;
+
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+
+use crate::audit;
+use crate::registry::{Registry, decode, encode, get_in, now_ms};
+use crate::storage::Txn;
+use crate::types::{Digest, name_problem};
+use crate::{Error, Result};
+
+/// What an account may do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// The operator: creates accounts, may yank anything.
+    Admin,
+    /// A solution provider (数字化服务商): publishes and owns package names.
+    Provider,
+    /// An enterprise (被改造企业): finds, tries and deploys solutions.
+    Enterprise,
+    /// A reviewer (评审专家): sets review states and scorecards.
+    Reviewer,
+}
+
+impl Role {
+    /// The lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Provider => "provider",
+            Role::Enterprise => "enterprise",
+            Role::Reviewer => "reviewer",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        [Role::Admin, Role::Provider, Role::Enterprise, Role::Reviewer]
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| Error::InvalidArgument {
+                what: "role",
+                reason: format!("expected admin, provider, enterprise or reviewer, found `{s}`"),
+            })
+    }
+}
+
+/// An account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    /// Unique name (same rule as package names).
+    pub name: String,
+    /// Its one role.
+    pub role: Role,
+    /// Creation time, ms since the Unix epoch.
+    pub created_ms: u64,
+}
+
+/// A token's public facts (never the secret).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenInfo {
+    /// Public id, `tok-<16 hex>`.
+    pub id: String,
+    /// The account it authenticates.
+    pub account: String,
+    /// Creation time, ms since the Unix epoch.
+    pub created_ms: u64,
+    /// Whether it was revoked.
+    pub revoked: bool,
+}
+
+/// A freshly issued token: `secret` is shown this once and never stored.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewToken {
+    /// The bearer secret, `smelt_<64 hex>`.
+    pub secret: String,
+    /// The public id.
+    pub id: String,
+}
+
+impl fmt::Debug for NewToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewToken")
+            .field("secret", &"<redacted>")
+            .field("id", &self.id)
+            .finish()
+    }
+}
+
+/// Bytes of randomness in a token secret (256 bits: unguessable, and hashing it with a fast
+/// unsalted SHA-256 is safe because there is nothing to brute-force).
+const TOKEN_BYTES: usize = 32;
+const TOKEN_PREFIX: &str = "smelt_";
+
+fn account_key(name: &str) -> Vec<u8> {
+    format!("acct/{name}").into_bytes()
+}
+const ACCOUNTS: &[u8] = b"acct/";
+/// `tok/<sha256 hex of the secret>` → token id.
+fn token_hash_key(hash: &Digest) -> Vec<u8> {
+    format!("tok/{}", hash.hex()).into_bytes()
+}
+/// `tokid/<id>` → [`TokenInfo`].
+fn token_id_key(id: &str) -> Vec<u8> {
+    format!("tokid/{id}").into_bytes()
+}
+const TOKEN_IDS: &[u8] = b"tokid/";
+/// Set once the first admin exists; bootstrapping is allowed only before.
+const BOOTSTRAPPED: &[u8] = b"meta/bootstrapped";
+
+/// Loads an account inside a transaction.
+pub(crate) fn load(tx: &dyn Txn, name: &str) -> Result<Account> {
+    get_in(tx, &account_key(name))?.ok_or_else(|| Error::not_found(format!("account `{name}`")))
+}
+
+/// Loads `actor` and checks it has one of `roles`.
+pub(crate) fn require_role(
+    tx: &dyn Txn,
+    actor: &str,
+    roles: &[Role],
+    action: &str,
+) -> Result<Account> {
+    let account = load(tx, actor)?;
+    if !roles.contains(&account.role) {
+        return Err(Error::Forbidden {
+            actor: actor.to_owned(),
+            action: format!("{action} (role {})", account.role),
+        });
+    }
+    Ok(account)
+}
+
+fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::rng().fill_bytes(&mut buf);
+    hex::encode(buf)
+}
+
+/// Issues a token for `account` inside `tx`. The secret is drawn outside the transaction so a
+/// retried closure stores the same one it returns.
+fn issue(tx: &dyn Txn, account: &str, secret: &str, id: &str) -> Result<()> {
+    let hash = Digest::of(secret.as_bytes());
+    let info = TokenInfo {
+        id: id.to_owned(),
+        account: account.to_owned(),
+        created_ms: now_ms(),
+        revoked: false,
+    };
+    tx.put(&token_hash_key(&hash), id.as_bytes())?;
+    tx.put(&token_id_key(id), &encode(&info))?;
+    Ok(())
+}
+
+fn fresh_token() -> NewToken {
+    NewToken {
+        secret: format!("{TOKEN_PREFIX}{}", random_hex(TOKEN_BYTES)),
+        // 64 bits: ids are public, they only need to be unique.
+        id: format!("tok-{}", random_hex(8)),
+    }
+}
+
+fn check_account_name(name: &str) -> Result<()> {
+    match name_problem(name) {
+        None => Ok(()),
+        Some(reason) => Err(Error::InvalidName {
+            name: name.chars().take(80).collect(),
+            reason: reason.to_owned(),
+        }),
+    }
+}
+
+impl Registry {
+    /// Creates the first admin account. Allowed exactly once per registry, so a server can call
+    /// it at first start without opening a hole later.
+    pub fn bootstrap_admin(&self, name: &str) -> Result<(Account, NewToken)> {
+        check_account_name(name)?;
+        let token = fresh_token();
+        let account = self.store().run(|tx| {
+            if tx.get(BOOTSTRAPPED)?.is_some() {
+                return Err(Error::Forbidden {
+                    actor: name.to_owned(),
+                    action: "bootstrap an admin: the registry already has one".into(),
+                });
+            }
+            tx.put(BOOTSTRAPPED, b"1")?;
+            insert_account(tx, name, name, Role::Admin, &token)
+        })?;
+        Ok((account, token))
+    }
+
+    /// Creates an account with one token (admin only).
+    pub fn create_account(
+        &self,
+        actor: &str,
+        name: &str,
+        role: Role,
+    ) -> Result<(Account, NewToken)> {
+        check_account_name(name)?;
+        let token = fresh_token();
+        let account = self.store().run(|tx| {
+            require_role(tx, actor, &[Role::Admin], "create accounts")?;
+            insert_account(tx, actor, name, role, &token)
+        })?;
+        Ok((account, token))
+    }
+
+    /// Issues another token for `account` (the account itself or an admin).
+    pub fn create_token(&self, actor: &str, account: &str) -> Result<NewToken> {
+        let token = fresh_token();
+        self.store().run(|tx| {
+            let acting = load(tx, actor)?;
+            if actor != account && acting.role != Role::Admin {
+                return Err(Error::Forbidden {
+                    actor: actor.to_owned(),
+                    action: format!("issue tokens for `{account}`"),
+                });
+            }
+            load(tx, account)?;
+            issue(tx, account, &token.secret, &token.id)?;
+            audit::append(tx, actor, "create token", account, &token_payload(&token.id))
+        })?;
+        Ok(token)
+    }
+
+    /// The account a bearer secret belongs to. Unknown, malformed and revoked tokens all give
+    /// [`Error::Unauthenticated`].
+    pub fn authenticate(&self, secret: &str) -> Result<Account> {
+        let hash = Digest::of(secret.as_bytes());
+        let Some(id) = self.store().get(&token_hash_key(&hash))? else {
+            return Err(Error::Unauthenticated);
+        };
+        let key = token_id_key(&String::from_utf8_lossy(&id));
+        let info: TokenInfo = match self.store().get(&key)? {
+            Some(b) => decode(&key, &b)?,
+            None => return Err(Error::Unauthenticated),
+        };
+        if info.revoked {
+            return Err(Error::Unauthenticated);
+        }
+        self.account(&info.account)
+            .map_err(|_| Error::Unauthenticated)
+    }
+
+    /// Revokes the token with public id `id` (its account or an admin). Revoking twice is a
+    /// no-op.
+    pub fn revoke_token(&self, actor: &str, id: &str) -> Result<TokenInfo> {
+        self.store().run(|tx| {
+            let acting = load(tx, actor)?;
+            let key = token_id_key(id);
+            let mut info: TokenInfo = get_in(tx, &key)?
+                .ok_or_else(|| Error::not_found(format!("token `{id}`")))?;
+            if info.account != actor && acting.role != Role::Admin {
+                return Err(Error::Forbidden {
+                    actor: actor.to_owned(),
+                    action: format!("revoke tokens of `{}`", info.account),
+                });
+            }
+            if !info.revoked {
+                info.revoked = true;
+                tx.put(&key, &encode(&info))?;
+                audit::append(tx, actor, "revoke token", &info.account, &token_payload(id))?;
+            }
+            Ok(info)
+        })
+    }
+
+    /// One account.
+    pub fn account(&self, name: &str) -> Result<Account> {
+        let key = account_key(name);
+        match self.store().get(&key)? {
+            Some(b) => decode(&key, &b),
+            None => Err(Error::not_found(format!("account `{name}`"))),
+        }
+    }
+
+    /// Every account, by name.
+    pub fn accounts(&self) -> Result<Vec<Account>> {
+        self.store()
+            .scan_prefix(ACCOUNTS)?
+            .into_iter()
+            .map(|(k, v)| decode(&k, &v))
+            .collect()
+    }
+
+    /// The tokens of `account` (public facts only), by id.
+    pub fn tokens(&self, account: &str) -> Result<Vec<TokenInfo>> {
+        let mut out = Vec::new();
+        for (k, v) in self.store().scan_prefix(TOKEN_IDS)? {
+            let info: TokenInfo = decode(&k, &v)?;
+            if info.account == account {
+                out.push(info);
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn token_payload(id: &str) -> String {
+    serde_json::json!({ "token_id": id }).to_string()
+}
+
+fn insert_account(
+    tx: &dyn Txn,
+    actor: &str,
+    name: &str,
+    role: Role,
+    token: &NewToken,
+) -> Result<Account> {
+    let key = account_key(name);
+    if tx.get(&key)?.is_some() {
+        return Err(Error::AccountExists {
+            name: name.to_owned(),
+        });
+    }
+    let account = Account {
+        name: name.to_owned(),
+        role,
+        created_ms: now_ms(),
+    };
+    tx.put(&key, &encode(&account))?;
+    issue(tx, name, &token.secret, &token.id)?;
+    let payload = serde_json::json!({ "role": role, "token_id": token.id }).to_string();
+    audit::append(tx, actor, "create account", name, &payload)?;
+    Ok(account)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_parse_and_print() {
+        for r in ["admin", "provider", "enterprise", "reviewer"] {
+            assert_eq!(r.parse::<Role>().unwrap().to_string(), r);
+        }
+        let err = "root".parse::<Role>().unwrap_err().to_string();
+        assert!(err.contains("expected admin, provider"), "{err}");
+    }
+
+    #[test]
+    fn fresh_tokens_are_long_random_and_redacted() {
+        let a = fresh_token();
+        let b = fresh_token();
+        assert_ne!(a.secret, b.secret);
+        assert_eq!(a.secret.len(), TOKEN_PREFIX.len() + 2 * TOKEN_BYTES);
+        assert!(a.id.starts_with("tok-"));
+        assert!(!format!("{a:?}").contains(&a.secret));
+    }
+}

@@ -1,0 +1,633 @@
+//! The registry handle: packages, versions, resolution, search and per-version annotations.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::accounts::{self, Role};
+use crate::audit;
+use crate::blob::BlobStore;
+use crate::manifest::{Industry, Manifest, Scene, Stage};
+use crate::storage::{SledStorage, Storage, Txn};
+use crate::types::{Digest, PackageName, Version, VersionReq};
+use crate::{Error, Result};
+
+/// Key layout of the one keyspace. Names and versions never contain `/`, so `/` ends a segment
+/// and a prefix scan for `ver/ab/` cannot pick up package `ab-c`.
+pub(crate) mod keys {
+    use crate::types::{PackageName, Version};
+
+    pub(crate) fn package(name: &PackageName) -> Vec<u8> {
+        format!("pkg/{name}").into_bytes()
+    }
+    pub(crate) const PACKAGES: &[u8] = b"pkg/";
+    pub(crate) fn version(name: &PackageName, version: &Version) -> Vec<u8> {
+        format!("ver/{name}/{version}").into_bytes()
+    }
+    /// Small per-version entry (`[yanked]`) so resolution does not decode whole records.
+    pub(crate) fn version_index(name: &PackageName, version: &Version) -> Vec<u8> {
+        format!("vidx/{name}/{version}").into_bytes()
+    }
+    pub(crate) fn version_index_prefix(name: &PackageName) -> Vec<u8> {
+        format!("vidx/{name}/").into_bytes()
+    }
+    pub(crate) fn annotation(name: &PackageName, version: &Version, kind: &str) -> Vec<u8> {
+        format!("ann/{name}/{version}/{kind}").into_bytes()
+    }
+}
+
+pub(crate) fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+pub(crate) fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+    serde_json::to_vec(value).expect("registry records serialize to json")
+}
+
+pub(crate) fn decode<T: DeserializeOwned>(key: &[u8], bytes: &[u8]) -> Result<T> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        Error::Storage(format!(
+            "undecodable record at `{}`: {e}",
+            String::from_utf8_lossy(key)
+        ))
+    })
+}
+
+pub(crate) fn get_in<T: DeserializeOwned>(tx: &dyn Txn, key: &[u8]) -> Result<Option<T>> {
+    tx.get(key)?.map(|b| decode(key, &b)).transpose()
+}
+
+/// Checks that `text` is one JSON value.
+pub(crate) fn check_json(what: &str, text: &str) -> Result<()> {
+    serde_json::from_str::<serde::de::IgnoredAny>(text)
+        .map(drop)
+        .map_err(|e| Error::InvalidJson {
+            what: what.to_owned(),
+            reason: e.to_string(),
+        })
+}
+
+/// What a provider sends to publish one version.
+#[derive(Clone, Debug, Default)]
+pub struct PublishRequest {
+    /// The publishing account (must have the provider role).
+    pub publisher: String,
+    /// The `smelt.toml` text; it names the package and version.
+    pub manifest_toml: String,
+    /// The component bytes.
+    pub component: Vec<u8>,
+    /// Test vectors as one JSON document (`{"vectors": [...]}`), if any.
+    pub vectors: Option<Vec<u8>>,
+    /// The WIT version the component targets (semver, e.g. `0.1.0`).
+    pub wit_version: String,
+    /// The component's descriptor as JSON (extracted by the caller).
+    pub descriptor_json: String,
+    /// When set, the manifest must name exactly this package and version (e.g. the URL of
+    /// `PUT /v1/packages/{name}/{version}`), else [`Error::ManifestMismatch`].
+    pub expect: Option<(PackageName, Version)>,
+}
+
+/// One published version. Its contents never change; only `yanked` can.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VersionRecord {
+    /// Package name.
+    pub name: PackageName,
+    /// Version.
+    pub version: Version,
+    /// The account that published it.
+    pub publisher: String,
+    /// Digest of the component blob.
+    pub component: Digest,
+    /// Size of the component in bytes.
+    pub component_size: u64,
+    /// Digest of the `smelt.toml` text blob.
+    pub manifest_digest: Digest,
+    /// The parsed manifest.
+    pub manifest: Manifest,
+    /// Digest of the test-vector blob, if any.
+    pub vectors: Option<Digest>,
+    /// The WIT version the component targets.
+    pub wit_version: String,
+    /// The component's descriptor (JSON text).
+    pub descriptor_json: String,
+    /// Publication time, ms since the Unix epoch.
+    pub published_ms: u64,
+    /// Hidden from resolution and search (still downloadable by exact pin).
+    pub yanked: bool,
+}
+
+/// The outcome of [`Registry::publish`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum Published {
+    /// A new version was stored.
+    Created(VersionRecord),
+    /// The same bytes were published before; this is the existing record.
+    AlreadyPublished(VersionRecord),
+}
+
+impl Published {
+    /// The version record, new or existing.
+    pub fn record(&self) -> &VersionRecord {
+        match self {
+            Published::Created(r) | Published::AlreadyPublished(r) => r,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct PackageRecord {
+    name: PackageName,
+    owner: String,
+    created_ms: u64,
+}
+
+/// A package: its owner and every version, ascending.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Package {
+    /// Name.
+    pub name: PackageName,
+    /// The account that owns the name (its first publisher).
+    pub owner: String,
+    /// When the first version was published, ms since the Unix epoch.
+    pub created_ms: u64,
+    /// Versions in ascending semver order.
+    pub versions: Vec<VersionEntry>,
+}
+
+/// A version in a [`Package`] listing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionEntry {
+    /// Version.
+    pub version: Version,
+    /// Whether it is yanked.
+    pub yanked: bool,
+}
+
+/// Catalog search filters; all given filters must match.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchQuery {
+    /// Case-insensitive text looked for in the name, both titles and the summary.
+    pub text: Option<String>,
+    /// Sub-industry.
+    pub industry: Option<Industry>,
+    /// Business stage.
+    pub stage: Option<Stage>,
+    /// Scene.
+    pub scene: Option<Scene>,
+}
+
+/// Per-version annotations that higher layers attach.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AnnotationKind {
+    /// The reviewers' decision (遴选), set by a reviewer or admin.
+    Review,
+    /// The conformance scorecard, set by a reviewer or admin.
+    Scorecard,
+}
+
+impl AnnotationKind {
+    fn slug(self) -> &'static str {
+        match self {
+            AnnotationKind::Review => "review",
+            AnnotationKind::Scorecard => "scorecard",
+        }
+    }
+}
+
+/// An annotation: opaque JSON plus who set it and when.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Annotation {
+    /// The JSON document as given.
+    pub json: String,
+    /// The account that set it.
+    pub actor: String,
+    /// When, ms since the Unix epoch.
+    pub time_ms: u64,
+}
+
+pub(crate) struct Inner {
+    pub(crate) dir: PathBuf,
+    pub(crate) blobs: BlobStore,
+    pub(crate) store: Box<dyn Storage>,
+}
+
+/// A handle on one registry data directory. Cheap to clone; `Send + Sync`.
+#[derive(Clone)]
+pub struct Registry {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registry")
+            .field("dir", &self.inner.dir)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Registry {
+    /// Opens (or creates) the registry in `dir`: blobs in `dir/blobs/`, metadata in the sled
+    /// database `dir/meta/` (with its marker `dir/meta.format`). A damaged or truncated
+    /// database is [`Error::Corrupt`]; it is never replaced by an empty one.
+    pub fn open(dir: impl AsRef<Path>) -> Result<Registry> {
+        let dir = dir.as_ref().to_path_buf();
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| Error::io(format!("create {}", dir.display()), e))?;
+        let store = SledStorage::open(&dir.join("meta"))?;
+        Self::with_storage(dir, Box::new(store))
+    }
+
+    /// Opens the registry with blobs in `dir/blobs/` and metadata in any [`Storage`].
+    pub fn with_storage(dir: PathBuf, store: Box<dyn Storage>) -> Result<Registry> {
+        let blobs = BlobStore::open(dir.join("blobs"))?;
+        Ok(Registry {
+            inner: Arc::new(Inner { dir, blobs, store }),
+        })
+    }
+
+    /// The data directory.
+    pub fn dir(&self) -> &Path {
+        &self.inner.dir
+    }
+
+    pub(crate) fn store(&self) -> &dyn Storage {
+        &*self.inner.store
+    }
+
+    /// Validates and stores one version, returning after the blobs and the metadata are on disk.
+    ///
+    /// Re-publishing identical bytes (component, manifest and vectors) returns
+    /// [`Published::AlreadyPublished`]; different bytes for an existing name@version are
+    /// [`Error::AlreadyExists`]; a name first published by another account is
+    /// [`Error::NotOwner`]; a publisher without the provider role is [`Error::Forbidden`].
+    pub fn publish(&self, req: PublishRequest) -> Result<Published> {
+        let manifest = Manifest::from_toml(&req.manifest_toml)?;
+        if let Some((name, version)) = &req.expect {
+            manifest.check_identity(name, version)?;
+        }
+        if req.component.is_empty() {
+            return Err(Error::InvalidArgument {
+                what: "component",
+                reason: "expected component bytes, found none".into(),
+            });
+        }
+        req.wit_version
+            .parse::<Version>()
+            .map_err(|e| Error::InvalidArgument {
+                what: "wit_version",
+                reason: e.to_string(),
+            })?;
+        check_json("descriptor", &req.descriptor_json)?;
+        if let Some(v) = &req.vectors {
+            let text = std::str::from_utf8(v).map_err(|e| Error::InvalidJson {
+                what: "vectors".into(),
+                reason: e.to_string(),
+            })?;
+            check_json("vectors", text)?;
+        }
+        let name = manifest.package.name.clone();
+        let version = manifest.package.version.clone();
+        let component = Digest::of(&req.component);
+        let manifest_digest = Digest::of(req.manifest_toml.as_bytes());
+        let vectors = req.vectors.as_deref().map(Digest::of);
+        let same = |r: &VersionRecord| {
+            r.component == component && r.manifest_digest == manifest_digest && r.vectors == vectors
+        };
+
+        // Settle the common repeat without writing blobs; the transaction below decides.
+        if let Some(existing) = self.try_version(&name, &version)? {
+            return if same(&existing) {
+                Ok(Published::AlreadyPublished(existing))
+            } else {
+                Err(Error::AlreadyExists {
+                    name: name.to_string(),
+                    version: version.to_string(),
+                })
+            };
+        }
+
+        // Blobs go first and durably, so no committed version can point at a missing blob.
+        self.inner.blobs.put(&req.component)?;
+        self.inner.blobs.put(req.manifest_toml.as_bytes())?;
+        if let Some(v) = &req.vectors {
+            self.inner.blobs.put(v)?;
+        }
+
+        let record = VersionRecord {
+            name: name.clone(),
+            version: version.clone(),
+            publisher: req.publisher.clone(),
+            component,
+            component_size: req.component.len() as u64,
+            manifest_digest,
+            manifest,
+            vectors,
+            wit_version: req.wit_version.clone(),
+            descriptor_json: req.descriptor_json.clone(),
+            published_ms: now_ms(),
+            yanked: false,
+        };
+        let subject = format!("{name}@{version}");
+        let payload = serde_json::json!({
+            "component": component,
+            "manifest": manifest_digest,
+            "vectors": vectors,
+            "wit_version": req.wit_version,
+        })
+        .to_string();
+        self.store().run(|tx| {
+            accounts::require_role(tx, &req.publisher, &[Role::Provider], "publish packages")?;
+            let pkg_key = keys::package(&name);
+            match get_in::<PackageRecord>(tx, &pkg_key)? {
+                Some(p) if p.owner != req.publisher => {
+                    return Err(Error::NotOwner {
+                        name: name.to_string(),
+                        owner: p.owner,
+                    });
+                }
+                Some(_) => {}
+                None => tx.put(
+                    &pkg_key,
+                    &encode(&PackageRecord {
+                        name: name.clone(),
+                        owner: req.publisher.clone(),
+                        created_ms: record.published_ms,
+                    }),
+                )?,
+            }
+            let ver_key = keys::version(&name, &version);
+            if let Some(existing) = get_in::<VersionRecord>(tx, &ver_key)? {
+                return if same(&existing) {
+                    Ok(Published::AlreadyPublished(existing))
+                } else {
+                    Err(Error::AlreadyExists {
+                        name: name.to_string(),
+                        version: version.to_string(),
+                    })
+                };
+            }
+            tx.put(&ver_key, &encode(&record))?;
+            tx.put(&keys::version_index(&name, &version), &[0])?;
+            audit::append(tx, &req.publisher, "publish", &subject, &payload)?;
+            Ok(Published::Created(record.clone()))
+        })
+    }
+
+    fn try_version(&self, name: &PackageName, version: &Version) -> Result<Option<VersionRecord>> {
+        let key = keys::version(name, version);
+        self.store()
+            .get(&key)?
+            .map(|b| decode(&key, &b))
+            .transpose()
+    }
+
+    /// One version's record (yanked or not).
+    pub fn version(&self, name: &PackageName, version: &Version) -> Result<VersionRecord> {
+        self.try_version(name, version)?
+            .ok_or_else(|| Error::not_found(format!("{name}@{version}")))
+    }
+
+    fn versions(&self, name: &PackageName) -> Result<Vec<VersionEntry>> {
+        let prefix = keys::version_index_prefix(name);
+        let mut out = Vec::new();
+        for (k, v) in self.store().scan_prefix(&prefix)? {
+            let text = std::str::from_utf8(&k[prefix.len()..]).map_err(|e| {
+                Error::Storage(format!("bad version key `{}`: {e}", String::from_utf8_lossy(&k)))
+            })?;
+            out.push(VersionEntry {
+                version: text.parse()?,
+                yanked: v.first() == Some(&1),
+            });
+        }
+        out.sort_by(|a, b| a.version.cmp(&b.version));
+        Ok(out)
+    }
+
+    fn package_record(&self, name: &PackageName) -> Result<PackageRecord> {
+        let key = keys::package(name);
+        match self.store().get(&key)? {
+            Some(b) => decode(&key, &b),
+            None => Err(Error::not_found(format!("package `{name}`"))),
+        }
+    }
+
+    /// A package's owner and versions (with their yanked flags), ascending.
+    pub fn package(&self, name: &PackageName) -> Result<Package> {
+        let p = self.package_record(name)?;
+        Ok(Package {
+            versions: self.versions(name)?,
+            name: p.name,
+            owner: p.owner,
+            created_ms: p.created_ms,
+        })
+    }
+
+    /// Every package name, in byte order.
+    pub fn package_names(&self) -> Result<Vec<PackageName>> {
+        self.store()
+            .scan_prefix(keys::PACKAGES)?
+            .into_iter()
+            .map(|(k, v)| decode::<PackageRecord>(&k, &v).map(|p| p.name))
+            .collect()
+    }
+
+    /// The highest non-yanked version matching `req` (pre-releases only when `req` names one).
+    pub fn resolve(&self, name: &PackageName, req: &VersionReq) -> Result<VersionRecord> {
+        self.package_record(name)?;
+        let best = self
+            .versions(name)?
+            .into_iter()
+            .rev()
+            .find(|e| !e.yanked && req.matches(&e.version))
+            .ok_or_else(|| Error::NoMatch {
+                name: name.to_string(),
+                req: req.to_string(),
+            })?;
+        self.version(name, &best.version)
+    }
+
+    /// Hides a version from resolution and search (owner or admin). Yanking twice is a no-op.
+    pub fn yank(&self, actor: &str, name: &PackageName, version: &Version) -> Result<VersionRecord> {
+        self.set_yanked(actor, name, version, true)
+    }
+
+    /// Undoes [`Registry::yank`] (owner or admin).
+    pub fn unyank(
+        &self,
+        actor: &str,
+        name: &PackageName,
+        version: &Version,
+    ) -> Result<VersionRecord> {
+        self.set_yanked(actor, name, version, false)
+    }
+
+    fn set_yanked(
+        &self,
+        actor: &str,
+        name: &PackageName,
+        version: &Version,
+        yanked: bool,
+    ) -> Result<VersionRecord> {
+        let action = if yanked { "yank" } else { "unyank" };
+        self.store().run(|tx| {
+            let account = accounts::load(tx, actor)?;
+            let pkg_key = keys::package(name);
+            let pkg: PackageRecord = get_in(tx, &pkg_key)?
+                .ok_or_else(|| Error::not_found(format!("package `{name}`")))?;
+            if pkg.owner != actor && account.role != Role::Admin {
+                return Err(Error::NotOwner {
+                    name: name.to_string(),
+                    owner: pkg.owner,
+                });
+            }
+            let key = keys::version(name, version);
+            let mut record: VersionRecord = get_in(tx, &key)?
+                .ok_or_else(|| Error::not_found(format!("{name}@{version}")))?;
+            if record.yanked == yanked {
+                return Ok(record);
+            }
+            record.yanked = yanked;
+            tx.put(&key, &encode(&record))?;
+            tx.put(&keys::version_index(name, version), &[u8::from(yanked)])?;
+            audit::append(tx, actor, action, &format!("{name}@{version}"), "{}")?;
+            Ok(record)
+        })
+    }
+
+    /// A blob's bytes, re-hashed ([`Error::DigestMismatch`] if the file was altered).
+    pub fn blob(&self, digest: &Digest) -> Result<Vec<u8>> {
+        self.inner.blobs.get(digest)
+    }
+
+    /// The catalog: for each package, its highest non-yanked release (or pre-release when it
+    /// has no release) if it matches every filter. Ordered by relevance of the text match
+    /// (exact name, then name containing the text, then title or summary) and then by name.
+    pub fn search(&self, query: &SearchQuery) -> Result<Vec<VersionRecord>> {
+        let needle = query
+            .text
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_lowercase);
+        let mut hits = Vec::new();
+        for name in self.package_names()? {
+            let versions = self.versions(&name)?;
+            let listed = versions
+                .iter()
+                .rev()
+                .filter(|e| !e.yanked)
+                .min_by_key(|e| e.version.is_prerelease());
+            let Some(entry) = listed else { continue };
+            let record = self.version(&name, &entry.version)?;
+            let l = &record.manifest.listing;
+            if query.industry.is_some_and(|i| !l.industries.contains(&i))
+                || query.stage.is_some_and(|s| !l.stages.contains(&s))
+                || query.scene.is_some_and(|s| !l.scenes.contains(&s))
+            {
+                continue;
+            }
+            let rank = match &needle {
+                None => 0,
+                Some(n) if name.as_str() == n => 0,
+                Some(n) if name.as_str().contains(n.as_str()) => 1,
+                Some(n) => {
+                    let text = [
+                        &l.title.zh,
+                        &l.title.en,
+                        &record.manifest.package.summary,
+                    ];
+                    if text.iter().any(|t| t.to_lowercase().contains(n.as_str())) {
+                        2
+                    } else {
+                        continue;
+                    }
+                }
+            };
+            hits.push((rank, record));
+        }
+        hits.sort_by(|(ra, a), (rb, b)| ra.cmp(rb).then_with(|| a.name.cmp(&b.name)));
+        Ok(hits.into_iter().map(|(_, r)| r).collect())
+    }
+
+    /// Attaches (replaces) an annotation on an existing version; reviewer or admin; audited.
+    pub fn annotate(
+        &self,
+        actor: &str,
+        name: &PackageName,
+        version: &Version,
+        kind: AnnotationKind,
+        json: &str,
+    ) -> Result<Annotation> {
+        check_json(kind.slug(), json)?;
+        let action = format!("set {}", kind.slug());
+        self.store().run(|tx| {
+            accounts::require_role(tx, actor, &[Role::Reviewer, Role::Admin], &action)?;
+            if tx.get(&keys::version(name, version))?.is_none() {
+                return Err(Error::not_found(format!("{name}@{version}")));
+            }
+            let annotation = Annotation {
+                json: json.to_owned(),
+                actor: actor.to_owned(),
+                time_ms: now_ms(),
+            };
+            tx.put(
+                &keys::annotation(name, version, kind.slug()),
+                &encode(&annotation),
+            )?;
+            audit::append(tx, actor, kind.slug(), &format!("{name}@{version}"), json)?;
+            Ok(annotation)
+        })
+    }
+
+    /// The annotation of `kind` on a version, if any.
+    pub fn annotation(
+        &self,
+        name: &PackageName,
+        version: &Version,
+        kind: AnnotationKind,
+    ) -> Result<Option<Annotation>> {
+        let key = keys::annotation(name, version, kind.slug());
+        self.store()
+            .get(&key)?
+            .map(|b| decode(&key, &b))
+            .transpose()
+    }
+
+    /// Sets the review state (opaque JSON) of a version. See [`Registry::annotate`].
+    pub fn set_review(
+        &self,
+        actor: &str,
+        name: &PackageName,
+        version: &Version,
+        json: &str,
+    ) -> Result<Annotation> {
+        self.annotate(actor, name, version, AnnotationKind::Review, json)
+    }
+
+    /// The review state of a version, if set.
+    pub fn review(&self, name: &PackageName, version: &Version) -> Result<Option<Annotation>> {
+        self.annotation(name, version, AnnotationKind::Review)
+    }
+
+    /// Sets the conformance scorecard (opaque JSON) of a version. See [`Registry::annotate`].
+    pub fn set_scorecard(
+        &self,
+        actor: &str,
+        name: &PackageName,
+        version: &Version,
+        json: &str,
+    ) -> Result<Annotation> {
+        self.annotate(actor, name, version, AnnotationKind::Scorecard, json)
+    }
+
+    /// The conformance scorecard of a version, if set.
+    pub fn scorecard(&self, name: &PackageName, version: &Version) -> Result<Option<Annotation>> {
+        self.annotation(name, version, AnnotationKind::Scorecard)
+    }
+}
