@@ -8,6 +8,7 @@ use std::cell::{Cell, RefCell};
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use sled::transaction::{ConflictableTransactionError, TransactionError, UnabortableTransactionError};
 
@@ -128,12 +129,12 @@ impl SledStorage {
         if marked && !path.join("conf").is_file() {
             return Err(corrupt("database files are missing".into()));
         }
-        let db = sled::Config::new()
-            .path(path)
-            // The working set (indexes, recent records) is small; blobs live outside sled.
-            .cache_capacity(64 * 1024 * 1024)
-            .open()
-            .map_err(|e| corrupt(format!("sled refused to open it: {e}")))?;
+        let db = open_sled(path).map_err(|e| match e {
+            sled::Error::Io(io) if io.kind() == std::io::ErrorKind::WouldBlock => {
+                Error::Storage(format!("{} is in use by another process", path.display()))
+            }
+            e => corrupt(format!("sled refused to open it: {e}")),
+        })?;
         match db.get(FORMAT_KEY)? {
             Some(v) if v == FORMAT => {}
             Some(_) => return Err(corrupt("unknown format version".into())),
@@ -163,6 +164,30 @@ impl SledStorage {
             write().map_err(|e| Error::io(format!("write {}", marker.display()), e))?;
         }
         Ok(SledStorage { db })
+    }
+}
+
+/// How long to wait for sled's file lock. sled releases it from background threads shortly
+/// after the last handle is dropped, so reopening in the same process can briefly collide;
+/// another live process holding it is reported after this.
+const LOCK_WAIT: Duration = Duration::from_secs(3);
+
+fn open_sled(path: &Path) -> sled::Result<sled::Db> {
+    let started = Instant::now();
+    loop {
+        let result = sled::Config::new()
+            .path(path)
+            // The working set (indexes, recent records) is small; blobs live outside sled.
+            .cache_capacity(64 * 1024 * 1024)
+            .open();
+        match result {
+            Err(sled::Error::Io(e))
+                if e.kind() == std::io::ErrorKind::WouldBlock && started.elapsed() < LOCK_WAIT =>
+            {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            other => return other,
+        }
     }
 }
 

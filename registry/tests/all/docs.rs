@@ -1,0 +1,47 @@
+//! The JSON document store.
+
+use smelt_registry::{Error, Registry};
+
+use crate::fresh;
+
+#[test]
+fn documents_round_trip_and_persist() {
+    let (dir, registry) = fresh();
+    let deployments = registry.docs("deployments").unwrap();
+    deployments.put("mill/d1", r#"{"pin":"1.0.0"}"#).unwrap();
+    deployments.put("mill/d2", r#"{"pin":"1.1.0"}"#).unwrap();
+    deployments.put("weaver/d1", r#"{"pin":"2.0.0"}"#).unwrap();
+    assert!(deployments.insert_if_absent("mill/d3", "{}").unwrap());
+    assert!(!deployments.insert_if_absent("mill/d3", r#"{"x":1}"#).unwrap());
+    assert_eq!(deployments.get("mill/d3").unwrap().as_deref(), Some("{}"));
+
+    assert!(!deployments
+        .compare_and_swap("mill/d1", Some(r#"{"pin":"0.9.0"}"#), Some(r#"{"pin":"1.2.0"}"#))
+        .unwrap());
+    assert!(deployments
+        .compare_and_swap("mill/d1", Some(r#"{"pin":"1.0.0"}"#), Some(r#"{"pin":"1.2.0"}"#))
+        .unwrap());
+    assert!(deployments.remove("mill/d3").unwrap());
+    assert!(!deployments.remove("mill/d3").unwrap());
+
+    // Namespaces do not see each other.
+    let needs = registry.docs("needs").unwrap();
+    needs.put("mill/d1", r#"{"need":true}"#).unwrap();
+    assert!(registry.docs("deploy").unwrap().list("").unwrap().is_empty());
+
+    assert!(matches!(deployments.put("k", "{oops"), Err(Error::InvalidJson { .. })));
+    assert!(matches!(deployments.put("", "{}"), Err(Error::InvalidArgument { .. })));
+    assert!(matches!(registry.docs("Bad/ns"), Err(Error::InvalidArgument { .. })));
+
+    drop((deployments, needs, registry));
+    let registry = Registry::open(dir.path()).unwrap();
+    let listed = registry.docs("deployments").unwrap().list("mill/").unwrap();
+    assert_eq!(
+        listed,
+        [
+            ("mill/d1".to_owned(), r#"{"pin":"1.2.0"}"#.to_owned()),
+            ("mill/d2".to_owned(), r#"{"pin":"1.1.0"}"#.to_owned()),
+        ]
+    );
+    assert_eq!(registry.docs("deployments").unwrap().list("").unwrap().len(), 3);
+}
