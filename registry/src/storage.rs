@@ -7,11 +7,14 @@
 use std::cell::{Cell, RefCell};
 use std::fs;
 use std::io::Write;
+use std::os::unix::fs::FileExt;
+use std::sync::{Arc, Mutex};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use sled::transaction::{ConflictableTransactionError, TransactionError, UnabortableTransactionError};
 
+use crate::types::Digest;
 use crate::{Error, Result};
 
 /// Key/value pairs as returned by [`Storage::scan`].
@@ -62,16 +65,65 @@ impl dyn Storage {
 /// an empty or truncated database could not be told from a new one.
 const FORMAT_KEY: &[u8] = b"meta/format";
 const FORMAT: &[u8] = b"smelt-registry/1";
+/// Count of committed write transactions, kept in sled and mirrored (after each flush) in the
+/// `.commit` file beside it. sled recovers a log cut short as if the lost writes never
+/// happened; a database behind its mirror has lost acknowledged writes and must not be served.
+const COMMIT_KEY: &[u8] = b"meta/commit";
+/// Size of one slot of the `.commit` file: counter (8 bytes LE) + first 24 bytes of its SHA-256.
+const SLOT: usize = 32;
 
 /// [`Storage`] on sled 0.34, in one tree.
 #[derive(Debug, Clone)]
 pub struct SledStorage {
     db: sled::Db,
+    commits: Arc<Mutex<CommitFile>>,
+}
+
+#[derive(Debug)]
+struct CommitFile {
+    file: fs::File,
+    written: u64,
+}
+
+fn slot(counter: u64) -> [u8; SLOT] {
+    let mut out = [0u8; SLOT];
+    out[..8].copy_from_slice(&counter.to_le_bytes());
+    out[8..].copy_from_slice(&Digest::of(&counter.to_le_bytes()).as_bytes()[..SLOT - 8]);
+    out
+}
+
+/// The highest valid counter in the two slots (a torn write spoils at most one).
+fn read_slots(bytes: &[u8]) -> u64 {
+    bytes
+        .chunks_exact(SLOT)
+        .take(2)
+        .filter_map(|chunk| {
+            let counter = u64::from_le_bytes(chunk[..8].try_into().expect("8 bytes"));
+            (slot(counter)[..] == *chunk).then_some(counter)
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+impl CommitFile {
+    /// Records that `counter` commits are durable. Slots alternate so that the previous value
+    /// survives a torn write of this one.
+    fn record(&mut self, counter: u64) -> std::io::Result<()> {
+        if counter <= self.written {
+            return Ok(());
+        }
+        self.file
+            .write_all_at(&slot(counter), (counter % 2) * SLOT as u64)?;
+        self.file.sync_data()?;
+        self.written = counter;
+        Ok(())
+    }
 }
 
 struct SledTxn<'a> {
     tree: &'a sled::transaction::TransactionalTree,
     conflict: &'a Cell<bool>,
+    wrote: Cell<bool>,
 }
 
 impl SledTxn<'_> {
@@ -94,28 +146,52 @@ impl Txn for SledTxn<'_> {
             .map_err(|e| self.map(e))
     }
     fn put(&self, key: &[u8], value: &[u8]) -> Result<()> {
+        self.wrote.set(true);
         self.tree
             .insert(key, value)
             .map(drop)
             .map_err(|e| self.map(e))
     }
     fn remove(&self, key: &[u8]) -> Result<()> {
+        self.wrote.set(true);
         self.tree.remove(key).map(drop).map_err(|e| self.map(e))
     }
 }
 
-fn marker_path(path: &Path) -> PathBuf {
+fn sibling(path: &Path, extension: &str) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(".format");
+    name.push(extension);
     path.with_file_name(name)
 }
 
+fn decode_counter(bytes: Option<sled::IVec>) -> u64 {
+    bytes
+        .and_then(|b| <[u8; 8]>::try_from(b.as_ref()).ok())
+        .map_or(0, u64::from_be_bytes)
+}
+
+/// Writes `bytes` to `path` and makes the file and its directory entry durable.
+fn write_durably(path: &Path, bytes: &[u8]) -> Result<()> {
+    let write = || -> std::io::Result<()> {
+        let mut f = fs::File::create(path)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        if let Some(parent) = path.parent() {
+            fs::File::open(parent)?.sync_all()?;
+        }
+        Ok(())
+    };
+    write().map_err(|e| Error::io(format!("write {}", path.display()), e))
+}
+
 impl SledStorage {
-    /// Opens the database at `path`, creating it only when neither it nor its format marker
-    /// exists. A database whose marker exists but whose contents are gone or unreadable is an
-    /// error ([`Error::Corrupt`]), never silently a new empty registry.
+    /// Opens the database at `path`, creating it only when neither it nor its markers
+    /// (`<path>.format`, `<path>.commit`) exist. A database whose contents are gone, unreadable
+    /// or behind the last acknowledged commit is an error ([`Error::Corrupt`]), never silently
+    /// a new or shortened registry.
     pub fn open(path: &Path) -> Result<SledStorage> {
-        let marker = marker_path(path);
+        let marker = sibling(path, ".format");
+        let commit_path = sibling(path, ".commit");
         let corrupt = |reason: String| Error::Corrupt {
             path: path.display().to_string(),
             reason,
@@ -129,8 +205,15 @@ impl SledStorage {
         if marked && !path.join("conf").is_file() {
             return Err(corrupt("database files are missing".into()));
         }
+        let acknowledged = if marked {
+            let bytes = fs::read(&commit_path)
+                .map_err(|e| corrupt(format!("cannot read {}: {e}", commit_path.display())))?;
+            read_slots(&bytes)
+        } else {
+            0
+        };
         let db = open_sled(path).map_err(|e| match e {
-            sled::Error::Io(io) if io.kind() == std::io::ErrorKind::WouldBlock => {
+            e if is_lock_error(&e) => {
                 Error::Storage(format!("{} is in use by another process", path.display()))
             }
             e => corrupt(format!("sled refused to open it: {e}")),
@@ -151,19 +234,29 @@ impl SledStorage {
                 db.flush()?;
             }
         }
-        if !marked {
-            let write = || -> std::io::Result<()> {
-                let mut f = fs::File::create(&marker)?;
-                f.write_all(FORMAT)?;
-                f.sync_all()?;
-                if let Some(parent) = marker.parent() {
-                    fs::File::open(parent)?.sync_all()?;
-                }
-                Ok(())
-            };
-            write().map_err(|e| Error::io(format!("write {}", marker.display()), e))?;
+        let committed = decode_counter(db.get(COMMIT_KEY)?);
+        if committed < acknowledged {
+            return Err(corrupt(format!(
+                "the database holds {committed} commits but {acknowledged} were acknowledged \
+                 (truncated or rolled back)"
+            )));
         }
-        Ok(SledStorage { db })
+        if !marked {
+            // The commit file must exist before the format marker says the database does.
+            write_durably(&commit_path, &[0u8; 2 * SLOT])?;
+            write_durably(&marker, FORMAT)?;
+        }
+        let file = fs::OpenOptions::new()
+            .write(true)
+            .open(&commit_path)
+            .map_err(|e| Error::io(format!("open {}", commit_path.display()), e))?;
+        Ok(SledStorage {
+            db,
+            commits: Arc::new(Mutex::new(CommitFile {
+                file,
+                written: acknowledged,
+            })),
+        })
     }
 }
 
@@ -171,6 +264,11 @@ impl SledStorage {
 /// after the last handle is dropped, so reopening in the same process can briefly collide;
 /// another live process holding it is reported after this.
 const LOCK_WAIT: Duration = Duration::from_secs(3);
+
+/// sled reports a held lock as an `Other` io error whose text says so.
+fn is_lock_error(e: &sled::Error) -> bool {
+    matches!(e, sled::Error::Io(io) if io.to_string().contains("could not acquire lock"))
+}
 
 fn open_sled(path: &Path) -> sled::Result<sled::Db> {
     let started = Instant::now();
@@ -181,9 +279,7 @@ fn open_sled(path: &Path) -> sled::Result<sled::Db> {
             .cache_capacity(64 * 1024 * 1024)
             .open();
         match result {
-            Err(sled::Error::Io(e))
-                if e.kind() == std::io::ErrorKind::WouldBlock && started.elapsed() < LOCK_WAIT =>
-            {
+            Err(e) if is_lock_error(&e) && started.elapsed() < LOCK_WAIT => {
                 std::thread::sleep(Duration::from_millis(10));
             }
             other => return other,
@@ -213,14 +309,27 @@ impl Storage for SledStorage {
     }
 
     fn transact(&self, f: &dyn Fn(&dyn Txn) -> Result<()>) -> Result<()> {
+        let counter = Cell::new(None);
         let result = self.db.transaction(|tree| {
             let conflict = Cell::new(false);
             let tx = SledTxn {
                 tree,
                 conflict: &conflict,
+                wrote: Cell::new(false),
             };
-            match f(&tx) {
-                Ok(()) => Ok(()),
+            let outcome = f(&tx).and_then(|()| {
+                if !tx.wrote.get() {
+                    return Ok(None);
+                }
+                let next = decode_counter(tx.get(COMMIT_KEY)?.map(sled::IVec::from)) + 1;
+                tx.put(COMMIT_KEY, &next.to_be_bytes())?;
+                Ok(Some(next))
+            });
+            match outcome {
+                Ok(next) => {
+                    counter.set(next);
+                    Ok(())
+                }
                 Err(_) if conflict.get() => Err(ConflictableTransactionError::Conflict),
                 Err(e) => Err(ConflictableTransactionError::Abort(e)),
             }
@@ -230,7 +339,58 @@ impl Storage for SledStorage {
             Err(TransactionError::Abort(e)) => return Err(e),
             Err(TransactionError::Storage(e)) => return Err(e.into()),
         }
+        // Read-only transactions have nothing to make durable.
+        let Some(counter) = counter.get() else {
+            return Ok(());
+        };
         self.db.flush()?;
-        Ok(())
+        self.commits
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .record(counter)
+            .map_err(|e| Error::io("record the commit counter", e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commit_slots_survive_a_torn_write() {
+        let mut file = [0u8; 2 * SLOT];
+        assert_eq!(read_slots(&file), 0);
+        file[SLOT..].copy_from_slice(&slot(7));
+        file[..SLOT].copy_from_slice(&slot(8));
+        assert_eq!(read_slots(&file), 8);
+        // Slot 0 half-overwritten by commit 10: the checksum fails, slot 1 still says 7.
+        file[..8].copy_from_slice(&10u64.to_le_bytes());
+        assert_eq!(read_slots(&file), 7);
+        assert_eq!(read_slots(&file[..SLOT]), 0);
+    }
+
+    #[test]
+    fn writes_advance_the_commit_file_and_reads_do_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("meta");
+        let store: Box<dyn Storage> = Box::new(SledStorage::open(&path).unwrap());
+        let commits = || read_slots(&fs::read(sibling(&path, ".commit")).unwrap());
+        assert_eq!(commits(), 0);
+        store.run(|tx| tx.put(b"k", b"v")).unwrap();
+        store.run(|tx| tx.put(b"k2", b"v")).unwrap();
+        assert_eq!(commits(), 2);
+        assert_eq!(store.run(|tx| tx.get(b"k")).unwrap().as_deref(), Some(&b"v"[..]));
+        assert_eq!(commits(), 2);
+        let aborted = store.run(|tx| {
+            tx.put(b"k3", b"v")?;
+            Err::<(), _>(Error::Storage("no".into()))
+        });
+        assert!(aborted.is_err());
+        assert_eq!(store.get(b"k3").unwrap(), None);
+        assert_eq!(commits(), 2);
+        assert_eq!(
+            store.scan(b"k", b"k2", 10).unwrap(),
+            vec![(b"k2".to_vec(), b"v".to_vec())]
+        );
     }
 }

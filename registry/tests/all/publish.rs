@@ -382,6 +382,11 @@ fn open_refuses_damaged_databases() {
                 .set_len(0)
                 .unwrap()
         }),
+        ("log cut in half", |meta| {
+            let f = std::fs::OpenOptions::new().write(true).open(meta.join("db")).unwrap();
+            let len = f.metadata().unwrap().len();
+            f.set_len(len / 2).unwrap();
+        }),
         ("database replaced by an empty one", |meta| {
             std::fs::remove_dir_all(meta).unwrap();
             sled::open(meta).unwrap().flush().unwrap();
@@ -392,9 +397,11 @@ fn open_refuses_damaged_databases() {
     ];
     for (what, damage) in damage {
         let (dir, registry) = fresh();
-        registry
-            .publish(request(ACME, "dye-lot", "1.0.0", b"bytes"))
-            .unwrap();
+        for i in 0..50 {
+            registry
+                .publish(request(ACME, "dye-lot", &format!("1.0.{i}"), &[i; 2000]))
+                .unwrap();
+        }
         drop(registry);
         damage(&dir.path().join("meta"));
         match Registry::open(dir.path()) {
