@@ -56,31 +56,45 @@ impl BlobStore {
     /// Stores `bytes` durably and returns their digest. Storing bytes already present is a no-op,
     /// except that a damaged copy is replaced.
     pub fn put(&self, bytes: &[u8]) -> Result<Digest> {
-        let digest = Digest::of(bytes);
-        let path = self.path(&digest);
-        if path.exists() && self.get(&digest).is_ok() {
-            return Ok(digest);
+        Ok(self.put_all(&[bytes])?[0])
+    }
+
+    /// Stores several blobs durably with one directory fsync for all of them; returns their
+    /// digests in order.
+    pub fn put_all(&self, blobs: &[&[u8]]) -> Result<Vec<Digest>> {
+        let mut digests = Vec::with_capacity(blobs.len());
+        let mut renamed = false;
+        for bytes in blobs {
+            let digest = Digest::of(bytes);
+            digests.push(digest);
+            let path = self.path(&digest);
+            if path.exists() && self.get(&digest).is_ok() {
+                continue;
+            }
+            let mut suffix = [0u8; 8];
+            rand::rng().fill_bytes(&mut suffix);
+            let tmp = self
+                .tmp
+                .join(format!("{}.{}", digest.hex(), hex::encode(suffix)));
+            let write = || -> std::io::Result<()> {
+                let mut f = File::create_new(&tmp)?;
+                f.write_all(bytes)?;
+                f.sync_all()
+            };
+            if let Err(e) = write() {
+                let _ = fs::remove_file(&tmp);
+                return Err(Error::io(format!("write {}", tmp.display()), e));
+            }
+            fs::rename(&tmp, &path).map_err(|e| {
+                let _ = fs::remove_file(&tmp);
+                Error::io(format!("rename into {}", path.display()), e)
+            })?;
+            renamed = true;
         }
-        let mut suffix = [0u8; 8];
-        rand::rng().fill_bytes(&mut suffix);
-        let tmp = self
-            .tmp
-            .join(format!("{}.{}", digest.hex(), hex::encode(suffix)));
-        let write = || -> std::io::Result<()> {
-            let mut f = File::create_new(&tmp)?;
-            f.write_all(bytes)?;
-            f.sync_all()
-        };
-        if let Err(e) = write() {
-            let _ = fs::remove_file(&tmp);
-            return Err(Error::io(format!("write {}", tmp.display()), e));
+        if renamed {
+            sync_dir(&self.dir)?;
         }
-        fs::rename(&tmp, &path).map_err(|e| {
-            let _ = fs::remove_file(&tmp);
-            Error::io(format!("rename into {}", path.display()), e)
-        })?;
-        sync_dir(&self.dir)?;
-        Ok(digest)
+        Ok(digests)
     }
 
     /// Reads the blob, checking that it still hashes to `digest`.

@@ -145,6 +145,32 @@ struct PackageRecord {
     name: PackageName,
     owner: String,
     created_ms: u64,
+    /// Bumped by every publish, yank and un-yank of the package (optimistic concurrency for
+    /// recomputing `listed` from a snapshot).
+    generation: u64,
+    /// The version search shows (see [`listing_key`]), kept current by every change so search
+    /// reads one record per package instead of scanning versions.
+    listed: Option<Version>,
+}
+
+/// Search lists a package's highest non-yanked release, or its highest non-yanked pre-release
+/// when it has no release: the maximum of this key.
+fn listing_key(v: &Version) -> (bool, &Version) {
+    (!v.is_prerelease(), v)
+}
+
+fn better_listed(current: Option<Version>, candidate: &Version) -> Version {
+    match current {
+        Some(c) if listing_key(&c) >= listing_key(candidate) => c,
+        _ => candidate.clone(),
+    }
+}
+
+/// What one attempt of [`Registry::set_yanked`] did.
+enum YankStep {
+    Done(VersionRecord),
+    /// The package changed after the snapshot `listed` would be recomputed from.
+    Retry,
 }
 
 /// A package: its owner and every version, ascending.
@@ -313,11 +339,9 @@ impl Registry {
         }
 
         // Blobs go first and durably, so no committed version can point at a missing blob.
-        self.inner.blobs.put(&req.component)?;
-        self.inner.blobs.put(req.manifest_toml.as_bytes())?;
-        if let Some(v) = &req.vectors {
-            self.inner.blobs.put(v)?;
-        }
+        let mut blobs = vec![&req.component[..], req.manifest_toml.as_bytes()];
+        blobs.extend(req.vectors.as_deref());
+        self.inner.blobs.put_all(&blobs)?;
 
         let record = VersionRecord {
             name: name.clone(),
@@ -344,23 +368,22 @@ impl Registry {
         self.store().run(|tx| {
             accounts::require_role(tx, &req.publisher, &[Role::Provider], "publish packages")?;
             let pkg_key = keys::package(&name);
-            match get_in::<PackageRecord>(tx, &pkg_key)? {
+            let mut pkg = match get_in::<PackageRecord>(tx, &pkg_key)? {
                 Some(p) if p.owner != req.publisher => {
                     return Err(Error::NotOwner {
                         name: name.to_string(),
                         owner: p.owner,
                     });
                 }
-                Some(_) => {}
-                None => tx.put(
-                    &pkg_key,
-                    &encode(&PackageRecord {
-                        name: name.clone(),
-                        owner: req.publisher.clone(),
-                        created_ms: record.published_ms,
-                    }),
-                )?,
-            }
+                Some(p) => p,
+                None => PackageRecord {
+                    name: name.clone(),
+                    owner: req.publisher.clone(),
+                    created_ms: record.published_ms,
+                    generation: 0,
+                    listed: None,
+                },
+            };
             let ver_key = keys::version(&name, &version);
             if let Some(existing) = get_in::<VersionRecord>(tx, &ver_key)? {
                 return if same(&existing) {
@@ -372,6 +395,9 @@ impl Registry {
                     })
                 };
             }
+            pkg.generation += 1;
+            pkg.listed = Some(better_listed(pkg.listed, &version));
+            tx.put(&pkg_key, &encode(&pkg))?;
             tx.put(&ver_key, &encode(&record))?;
             tx.put(&keys::version_index(&name, &version), &[0])?;
             audit::append(tx, &req.publisher, "publish", &subject, &payload)?;
@@ -475,29 +501,60 @@ impl Registry {
         yanked: bool,
     ) -> Result<VersionRecord> {
         let action = if yanked { "yank" } else { "unyank" };
-        self.store().run(|tx| {
-            let account = accounts::load(tx, actor)?;
-            let pkg_key = keys::package(name);
-            let pkg: PackageRecord = get_in(tx, &pkg_key)?
-                .ok_or_else(|| Error::not_found(format!("package `{name}`")))?;
-            if pkg.owner != actor && account.role != Role::Admin {
-                return Err(Error::NotOwner {
-                    name: name.to_string(),
-                    owner: pkg.owner,
-                });
-            }
-            let key = keys::version(name, version);
-            let mut record: VersionRecord = get_in(tx, &key)?
-                .ok_or_else(|| Error::not_found(format!("{name}@{version}")))?;
-            if record.yanked == yanked {
+        loop {
+            // Yanking the listed version needs the next best one; it is computed from this
+            // snapshot and used only if the package did not change in between.
+            let snapshot = if yanked {
+                let pkg = self.package_record(name)?;
+                Some((pkg.generation, self.versions(name)?))
+            } else {
+                None
+            };
+            let step = self.store().run(|tx| {
+                let account = accounts::load(tx, actor)?;
+                let pkg_key = keys::package(name);
+                let mut pkg: PackageRecord = get_in(tx, &pkg_key)?
+                    .ok_or_else(|| Error::not_found(format!("package `{name}`")))?;
+                if pkg.owner != actor && account.role != Role::Admin {
+                    return Err(Error::NotOwner {
+                        name: name.to_string(),
+                        owner: pkg.owner,
+                    });
+                }
+                let key = keys::version(name, version);
+                let mut record: VersionRecord = get_in(tx, &key)?
+                    .ok_or_else(|| Error::not_found(format!("{name}@{version}")))?;
+                if record.yanked == yanked {
+                    return Ok(YankStep::Done(record));
+                }
+                if !yanked {
+                    pkg.listed = Some(better_listed(pkg.listed.take(), version));
+                } else if pkg.listed.as_ref() == Some(version) {
+                    let Some((generation, versions)) = &snapshot else {
+                        unreachable!("yanking takes a snapshot")
+                    };
+                    if *generation != pkg.generation {
+                        return Ok(YankStep::Retry);
+                    }
+                    pkg.listed = versions
+                        .iter()
+                        .filter(|e| !e.yanked && &e.version != version)
+                        .map(|e| &e.version)
+                        .max_by(|a, b| listing_key(a).cmp(&listing_key(b)))
+                        .cloned();
+                }
+                pkg.generation += 1;
+                tx.put(&pkg_key, &encode(&pkg))?;
+                record.yanked = yanked;
+                tx.put(&key, &encode(&record))?;
+                tx.put(&keys::version_index(name, version), &[u8::from(yanked)])?;
+                audit::append(tx, actor, action, &format!("{name}@{version}"), "{}")?;
+                Ok(YankStep::Done(record))
+            })?;
+            if let YankStep::Done(record) = step {
                 return Ok(record);
             }
-            record.yanked = yanked;
-            tx.put(&key, &encode(&record))?;
-            tx.put(&keys::version_index(name, version), &[u8::from(yanked)])?;
-            audit::append(tx, actor, action, &format!("{name}@{version}"), "{}")?;
-            Ok(record)
-        })
+        }
     }
 
     /// A blob's bytes, re-hashed ([`Error::DigestMismatch`] if the file was altered).
@@ -516,15 +573,11 @@ impl Registry {
             .filter(|t| !t.is_empty())
             .map(str::to_lowercase);
         let mut hits = Vec::new();
-        for name in self.package_names()? {
-            let versions = self.versions(&name)?;
-            let listed = versions
-                .iter()
-                .rev()
-                .filter(|e| !e.yanked)
-                .min_by_key(|e| e.version.is_prerelease());
-            let Some(entry) = listed else { continue };
-            let record = self.version(&name, &entry.version)?;
+        for (key, bytes) in self.store().scan_prefix(keys::PACKAGES)? {
+            let pkg: PackageRecord = decode(&key, &bytes)?;
+            let Some(listed) = &pkg.listed else { continue };
+            let name = pkg.name;
+            let record = self.version(&name, listed)?;
             let l = &record.manifest.listing;
             if query.industry.is_some_and(|i| !l.industries.contains(&i))
                 || query.stage.is_some_and(|s| !l.stages.contains(&s))

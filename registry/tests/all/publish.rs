@@ -411,3 +411,96 @@ fn open_refuses_damaged_databases() {
         }
     }
 }
+
+/// What search should list for `package`, computed from its full version listing.
+fn expected_listing(registry: &Registry, package: &PackageName) -> Option<String> {
+    registry
+        .package(package)
+        .unwrap()
+        .versions
+        .into_iter()
+        .filter(|e| !e.yanked)
+        .max_by_key(|e| (!e.version.is_prerelease(), e.version.clone()))
+        .map(|e| e.version.to_string())
+}
+
+fn listed_by_search(registry: &Registry, package: &PackageName) -> Option<String> {
+    registry
+        .search(&SearchQuery {
+            text: Some(package.to_string()),
+            ..Default::default()
+        })
+        .unwrap()
+        .into_iter()
+        .find(|r| &r.name == package)
+        .map(|r| r.version.to_string())
+}
+
+#[test]
+fn search_listing_follows_random_publish_yank_unyank_sequences() {
+    use rand::{Rng, SeedableRng};
+    let (_dir, registry) = fresh();
+    let package = name("listing");
+    let pool = [
+        "0.1.0", "0.2.0-rc.1", "1.0.0", "1.0.1", "1.1.0-beta.2", "2.0.0-alpha.1", "2.0.0", "0.9.0",
+    ];
+    let mut rng = rand::rngs::StdRng::seed_from_u64(20_240_601);
+    for step in 0..300 {
+        let v = pool[rng.random_range(0..pool.len())];
+        let op = rng.random_range(0..3);
+        let result = match op {
+            0 => registry
+                .publish(request(ACME, "listing", v, v.as_bytes()))
+                .map(drop),
+            1 => registry.yank(ACME, &package, &ver(v)).map(drop),
+            _ => registry.unyank(ACME, &package, &ver(v)).map(drop),
+        };
+        match result {
+            Ok(()) | Err(Error::NotFound { .. }) => {}
+            Err(e) => panic!("step {step}: {e}"),
+        }
+        if registry.package(&package).is_ok() {
+            assert_eq!(
+                listed_by_search(&registry, &package),
+                expected_listing(&registry, &package),
+                "step {step}: op {op} on {v}"
+            );
+        }
+    }
+}
+
+#[test]
+fn concurrent_yanks_and_publishes_keep_the_listing_right() {
+    let (_dir, registry) = fresh();
+    let package = name("racy");
+    registry
+        .publish(request(ACME, "racy", "1.0.0", b"1.0.0"))
+        .unwrap();
+    let publisher = {
+        let registry = registry.clone();
+        std::thread::spawn(move || {
+            for minor in 1..40 {
+                let v = format!("1.{minor}.0");
+                registry
+                    .publish(request(ACME, "racy", &v, v.as_bytes()))
+                    .unwrap();
+            }
+        })
+    };
+    // Keep yanking whatever is listed while new versions arrive.
+    for _ in 0..40 {
+        if let Some(v) = listed_by_search(&registry, &package) {
+            registry.yank(ADMIN, &package, &ver(&v)).unwrap();
+        }
+    }
+    publisher.join().unwrap();
+    assert_eq!(
+        listed_by_search(&registry, &package),
+        expected_listing(&registry, &package)
+    );
+    registry.unyank(ACME, &package, &ver("1.0.0")).unwrap();
+    assert_eq!(
+        listed_by_search(&registry, &package),
+        expected_listing(&registry, &package)
+    );
+}
