@@ -28,9 +28,21 @@ const MANIFEST: &str = include_str!("../tests/all/smelt.toml");
 
 fn manifest(name: &str, version: &str, scene: Scene) -> String {
     MANIFEST
-        .replacen("name = \"dye-lot-color-qc\"", &format!("name = \"{name}\""), 1)
-        .replacen("version = \"0.1.0\"", &format!("version = \"{version}\""), 1)
-        .replacen(r#"scenes = ["quality"]"#, &format!("scenes = [\"{scene}\"]"), 1)
+        .replacen(
+            "name = \"dye-lot-color-qc\"",
+            &format!("name = \"{name}\""),
+            1,
+        )
+        .replacen(
+            "version = \"0.1.0\"",
+            &format!("version = \"{version}\""),
+            1,
+        )
+        .replacen(
+            r#"scenes = ["quality"]"#,
+            &format!("scenes = [\"{scene}\"]"),
+            1,
+        )
 }
 
 /// Median and 99th percentile of `samples`.
@@ -157,10 +169,8 @@ fn main() -> Result<()> {
         }
         Ok((best, out))
     };
-    let (ours, our_digest) = best(&mut || {
-        Ok(Digest::of_reader(std::fs::File::open(&file)?)?
-            .hex())
-    })?;
+    let (ours, our_digest) =
+        best(&mut || Ok(Digest::of_reader(std::fs::File::open(&file)?)?.hex()))?;
     let (theirs, their_digest) = best(&mut || {
         let out = Command::new("sha256sum")
             .arg(&file)
@@ -173,7 +183,10 @@ fn main() -> Result<()> {
             .unwrap_or_default()
             .to_owned())
     })?;
-    ensure!(our_digest == their_digest, "digests differ: {our_digest} vs {their_digest}");
+    ensure!(
+        our_digest == their_digest,
+        "digests differ: {our_digest} vs {their_digest}"
+    );
     let mib_s = |d: Duration| hash_mib as f64 / d.as_secs_f64();
     println!(
         "sha256 of {hash_mib} MiB (page cache warm, best of 3): smelt {:.0} MiB/s, sha256sum \

@@ -51,13 +51,18 @@ impl fmt::Display for Role {
 impl FromStr for Role {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
-        [Role::Admin, Role::Provider, Role::Enterprise, Role::Reviewer]
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| Error::InvalidArgument {
-                what: "role",
-                reason: format!("expected admin, provider, enterprise or reviewer, found `{s}`"),
-            })
+        [
+            Role::Admin,
+            Role::Provider,
+            Role::Enterprise,
+            Role::Reviewer,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
+        .ok_or_else(|| Error::InvalidArgument {
+            what: "role",
+            reason: format!("expected admin, provider, enterprise or reviewer, found `{s}`"),
+        })
     }
 }
 
@@ -233,7 +238,13 @@ impl Registry {
             }
             load(tx, account)?;
             issue(tx, account, &token.secret, &token.id)?;
-            audit::append(tx, actor, "create token", account, &token_payload(&token.id))
+            audit::append(
+                tx,
+                actor,
+                "create token",
+                account,
+                &token_payload(&token.id),
+            )
         })?;
         Ok(token)
     }
@@ -263,8 +274,8 @@ impl Registry {
         self.store().run(|tx| {
             let acting = load(tx, actor)?;
             let key = token_id_key(id);
-            let mut info: TokenInfo = get_in(tx, &key)?
-                .ok_or_else(|| Error::not_found(format!("token `{id}`")))?;
+            let mut info: TokenInfo =
+                get_in(tx, &key)?.ok_or_else(|| Error::not_found(format!("token `{id}`")))?;
             if info.account != actor && acting.role != Role::Admin {
                 return Err(Error::Forbidden {
                     actor: actor.to_owned(),

@@ -157,13 +157,14 @@ impl Registry {
         let mut start = record_key(1);
         loop {
             let page = self.store().scan(RECORDS, &start, MAX_AUDIT_PAGE)?;
-            let Some((last_key, _)) = page.last() else { break };
+            let Some((last_key, _)) = page.last() else {
+                break;
+            };
             start = last_key.clone();
             start.push(0);
             for (key, bytes) in &page {
-                let record: AuditRecord = serde_json::from_slice(bytes).map_err(|e| {
-                    broken(expected_seq, format!("record does not decode: {e}"))
-                })?;
+                let record: AuditRecord = serde_json::from_slice(bytes)
+                    .map_err(|e| broken(expected_seq, format!("record does not decode: {e}")))?;
                 if *key != record_key(expected_seq) || record.seq != expected_seq {
                     return Err(broken(
                         expected_seq,
@@ -175,13 +176,22 @@ impl Registry {
                     ));
                 }
                 if record.prev != prev {
-                    return Err(broken(expected_seq, "previous-hash link does not match".into()));
+                    return Err(broken(
+                        expected_seq,
+                        "previous-hash link does not match".into(),
+                    ));
                 }
                 if Digest::of(record.payload.as_bytes()) != record.payload_digest {
-                    return Err(broken(expected_seq, "payload does not match its digest".into()));
+                    return Err(broken(
+                        expected_seq,
+                        "payload does not match its digest".into(),
+                    ));
                 }
                 if record.compute_hash() != record.hash {
-                    return Err(broken(expected_seq, "record hash does not match its contents".into()));
+                    return Err(broken(
+                        expected_seq,
+                        "record hash does not match its contents".into(),
+                    ));
                 }
                 prev = Some(record.hash);
                 expected_seq += 1;
@@ -192,13 +202,22 @@ impl Registry {
             None if records == 0 => {}
             None => return Err(broken(1, "records exist but the head is missing".into())),
             Some(h) if h.seq > records => {
-                return Err(broken(records + 1, format!("head is at seq {} but the record is missing", h.seq)));
+                return Err(broken(
+                    records + 1,
+                    format!("head is at seq {} but the record is missing", h.seq),
+                ));
             }
             Some(h) if h.seq < records => {
-                return Err(broken(h.seq + 1, format!("record beyond the head (seq {})", h.seq)));
+                return Err(broken(
+                    h.seq + 1,
+                    format!("record beyond the head (seq {})", h.seq),
+                ));
             }
             Some(h) if Some(h.hash) != prev => {
-                return Err(broken(records, "head hash does not match the last record".into()));
+                return Err(broken(
+                    records,
+                    "head hash does not match the last record".into(),
+                ));
             }
             Some(_) => {}
         }

@@ -135,7 +135,12 @@ mod tests {
         assert_eq!(d, Digest::of(b"component bytes"));
         assert_eq!(store.put(b"component bytes").unwrap(), d);
         assert_eq!(store.get(&d).unwrap(), b"component bytes");
-        assert!(fs::read_dir(dir.path().join("blobs/tmp")).unwrap().next().is_none());
+        assert!(
+            fs::read_dir(dir.path().join("blobs/tmp"))
+                .unwrap()
+                .next()
+                .is_none()
+        );
 
         let mut bytes = fs::read(store.path(&d)).unwrap();
         bytes[3] ^= 0x01;

@@ -301,10 +301,7 @@ fn non_empty(field: &str, value: &str) -> Result<()> {
 
 fn in_range<T: PartialOrd + fmt::Display>(field: &str, value: T, lo: T, hi: T) -> Result<()> {
     if value < lo || value > hi {
-        return Err(bad(
-            field,
-            format!("expected {lo}..={hi}, found {value}"),
-        ));
+        return Err(bad(field, format!("expected {lo}..={hi}, found {value}")));
     }
     Ok(())
 }
@@ -326,7 +323,10 @@ fn distinct_non_empty<T: Ord + Copy + fmt::Display>(field: &str, items: &[T]) ->
     let mut seen = BTreeSet::new();
     for (i, item) in items.iter().enumerate() {
         if !seen.insert(*item) {
-            return Err(bad(format!("{field}[{i}]"), format!("`{item}` is listed twice")));
+            return Err(bad(
+                format!("{field}[{i}]"),
+                format!("`{item}` is listed twice"),
+            ));
         }
     }
     Ok(())
@@ -351,7 +351,10 @@ impl Manifest {
     /// Parses and validates `smelt.toml` text. Every error names the field and what was expected.
     pub fn from_toml(text: &str) -> Result<Manifest> {
         let de = toml::Deserializer::parse(text).map_err(|e| {
-            bad("(document)", format!("expected valid toml: {}", e.to_string().trim()))
+            bad(
+                "(document)",
+                format!("expected valid toml: {}", e.to_string().trim()),
+            )
         })?;
         let manifest: Manifest = serde_path_to_error::deserialize(de).map_err(|e| {
             let mut field = e.path().to_string();
@@ -459,10 +462,17 @@ mod tests {
 
     #[test]
     fn scene_accepts_chinese_name_and_normalises_to_slug() {
-        let text = EXAMPLE.replace(r#"scenes = ["quality"]"#, r#"scenes = ["质量管理", "能耗管理"]"#);
+        let text = EXAMPLE.replace(
+            r#"scenes = ["quality"]"#,
+            r#"scenes = ["质量管理", "能耗管理"]"#,
+        );
         let m = Manifest::from_toml(&text).unwrap();
         assert_eq!(m.listing.scenes, vec![Scene::Quality, Scene::Energy]);
-        assert!(serde_json::to_string(&m).unwrap().contains(r#""scenes":["quality","energy"]"#));
+        assert!(
+            serde_json::to_string(&m)
+                .unwrap()
+                .contains(r#""scenes":["quality","energy"]"#)
+        );
     }
 
     #[test]
@@ -480,7 +490,10 @@ mod tests {
     #[test]
     fn integer_price_is_accepted() {
         let text = EXAMPLE.replace("deploy_cny = 800.0", "deploy_cny = 800");
-        assert_eq!(Manifest::from_toml(&text).unwrap().listing.price.deploy_cny, 800.0);
+        assert_eq!(
+            Manifest::from_toml(&text).unwrap().listing.price.deploy_cny,
+            800.0
+        );
     }
 
     /// Each broken manifest gives its own error naming the field and what was expected.
@@ -488,29 +501,144 @@ mod tests {
     fn each_bad_manifest_names_its_field() {
         let cases: &[(&str, &str, &str, &str)] = &[
             // (find, replace with, field, words expected in the message)
-            ("license = \"Apache-2.0\"\n", "license = \"Apache-2.0\"\ncolour = 1\n", "package.colour", "unknown field `colour`"),
-            ("license = \"Apache-2.0\"\n", "", "package.license", "missing field"),
-            ("name = \"dye-lot-color-qc\"", "name = \"Dye\"", "package.name", "must start with"),
-            ("version = \"0.1.0\"", "version = \"0.1\"", "package.version", "invalid version"),
-            ("version = \"0.1.0\"", "version = 1", "package.version", "expected a string"),
-            ("provider = \"smelt examples\"", "provider = \" \"", "package.provider", "non-empty"),
-            ("industries = [\"textile-dyeing\"]", "industries = [\"mining\"]", "listing.industries[0]", "expected one of knitting"),
-            ("industries = [\"textile-dyeing\"]", "industries = []", "listing.industries", "at least one"),
-            ("stages = [\"production\"]", "stages = [\"production\", \"production\"]", "listing.stages[1]", "listed twice"),
-            ("scenes = [\"quality\"]", "scenes = [\"quality\", \"cooking\"]", "listing.scenes[1]", "product-design (产品设计)"),
-            ("target_level = 2", "target_level = 5", "listing.target_level", "expected 1..=4, found 5"),
-            ("deploy_days = 1", "deploy_days = 0", "listing.deploy_days", "expected 1..=365"),
-            ("deploy_cny = 800.0", "deploy_cny = -1.0", "listing.price.deploy_cny", ">= 0"),
-            ("per_1k_runs_cny = 2.0", "per_1k_runs_cny = nan", "listing.price.per_1k_runs_cny", ">= 0"),
-            ("per_1k_runs_cny = 2.0", "per_1k_runs_cny = \"2\"", "listing.price.per_1k_runs_cny", "expected a number"),
-            ("title = { zh = \"染色批次色差质检\", en", "title = { zh = \"\", en", "listing.title.zh", "non-empty"),
-            ("fuel_base = 5000000", "fuel_base = 0", "budget.fuel_base", "expected 1..=100000000000"),
-            ("fuel_per_row = 50000", "fuel_per_row = 10000000000", "budget.fuel_per_row", "expected 1..=1000000000"),
-            ("memory_mib = 16", "memory_mib = 4096", "budget.memory_mib", "expected 1..=1024"),
-            ("memory_mib = 16", "memory_mib = -1", "budget.memory_mib", "u32"),
-            ("wall_ms = 1000", "wall_ms = 600000", "budget.wall_ms", "expected 1..=60000"),
-            ("input = \"vectors/sharma-2005.input.json\"", "input = \"../secret.json\"", "vectors[0].input", "inside the package"),
-            ("tolerance = 0.0001", "tolerance = -0.1", "vectors[0].tolerance", ">= 0"),
+            (
+                "license = \"Apache-2.0\"\n",
+                "license = \"Apache-2.0\"\ncolour = 1\n",
+                "package.colour",
+                "unknown field `colour`",
+            ),
+            (
+                "license = \"Apache-2.0\"\n",
+                "",
+                "package.license",
+                "missing field",
+            ),
+            (
+                "name = \"dye-lot-color-qc\"",
+                "name = \"Dye\"",
+                "package.name",
+                "must start with",
+            ),
+            (
+                "version = \"0.1.0\"",
+                "version = \"0.1\"",
+                "package.version",
+                "invalid version",
+            ),
+            (
+                "version = \"0.1.0\"",
+                "version = 1",
+                "package.version",
+                "expected a string",
+            ),
+            (
+                "provider = \"smelt examples\"",
+                "provider = \" \"",
+                "package.provider",
+                "non-empty",
+            ),
+            (
+                "industries = [\"textile-dyeing\"]",
+                "industries = [\"mining\"]",
+                "listing.industries[0]",
+                "expected one of knitting",
+            ),
+            (
+                "industries = [\"textile-dyeing\"]",
+                "industries = []",
+                "listing.industries",
+                "at least one",
+            ),
+            (
+                "stages = [\"production\"]",
+                "stages = [\"production\", \"production\"]",
+                "listing.stages[1]",
+                "listed twice",
+            ),
+            (
+                "scenes = [\"quality\"]",
+                "scenes = [\"quality\", \"cooking\"]",
+                "listing.scenes[1]",
+                "product-design (产品设计)",
+            ),
+            (
+                "target_level = 2",
+                "target_level = 5",
+                "listing.target_level",
+                "expected 1..=4, found 5",
+            ),
+            (
+                "deploy_days = 1",
+                "deploy_days = 0",
+                "listing.deploy_days",
+                "expected 1..=365",
+            ),
+            (
+                "deploy_cny = 800.0",
+                "deploy_cny = -1.0",
+                "listing.price.deploy_cny",
+                ">= 0",
+            ),
+            (
+                "per_1k_runs_cny = 2.0",
+                "per_1k_runs_cny = nan",
+                "listing.price.per_1k_runs_cny",
+                ">= 0",
+            ),
+            (
+                "per_1k_runs_cny = 2.0",
+                "per_1k_runs_cny = \"2\"",
+                "listing.price.per_1k_runs_cny",
+                "expected a number",
+            ),
+            (
+                "title = { zh = \"染色批次色差质检\", en",
+                "title = { zh = \"\", en",
+                "listing.title.zh",
+                "non-empty",
+            ),
+            (
+                "fuel_base = 5000000",
+                "fuel_base = 0",
+                "budget.fuel_base",
+                "expected 1..=100000000000",
+            ),
+            (
+                "fuel_per_row = 50000",
+                "fuel_per_row = 10000000000",
+                "budget.fuel_per_row",
+                "expected 1..=1000000000",
+            ),
+            (
+                "memory_mib = 16",
+                "memory_mib = 4096",
+                "budget.memory_mib",
+                "expected 1..=1024",
+            ),
+            (
+                "memory_mib = 16",
+                "memory_mib = -1",
+                "budget.memory_mib",
+                "u32",
+            ),
+            (
+                "wall_ms = 1000",
+                "wall_ms = 600000",
+                "budget.wall_ms",
+                "expected 1..=60000",
+            ),
+            (
+                "input = \"vectors/sharma-2005.input.json\"",
+                "input = \"../secret.json\"",
+                "vectors[0].input",
+                "inside the package",
+            ),
+            (
+                "tolerance = 0.0001",
+                "tolerance = -0.1",
+                "vectors[0].tolerance",
+                ">= 0",
+            ),
             ("[budget]", "[budget", "(document)", "expected valid toml"),
             ("[budget]", "[bugdet]", "bugdet", "unknown field `bugdet`"),
         ];
@@ -519,11 +647,18 @@ mod tests {
             assert!(EXAMPLE.contains(find), "case `{find}` does not apply");
             let text = EXAMPLE.replacen(find, replace, 1);
             let err = Manifest::from_toml(&text).unwrap_err();
-            let Error::InvalidManifest { field: got, message } = &err else {
+            let Error::InvalidManifest {
+                field: got,
+                message,
+            } = &err
+            else {
                 panic!("{find} -> {replace}: wrong error kind {err:?}");
             };
             assert_eq!(got, field, "{replace}: {message}");
-            assert!(message.contains(words), "{replace}: `{message}` lacks `{words}`");
+            assert!(
+                message.contains(words),
+                "{replace}: `{message}` lacks `{words}`"
+            );
             assert!(seen.insert(err.to_string()), "duplicate message {err}");
         }
     }
@@ -536,10 +671,22 @@ mod tests {
         let err = m
             .check_identity(&name, &"0.2.0".parse().unwrap())
             .unwrap_err();
-        assert!(matches!(err, Error::ManifestMismatch { field: "package.version", .. }));
+        assert!(matches!(
+            err,
+            Error::ManifestMismatch {
+                field: "package.version",
+                ..
+            }
+        ));
         let err = m
             .check_identity(&"other".parse().unwrap(), &"0.1.0".parse().unwrap())
             .unwrap_err();
-        assert!(matches!(err, Error::ManifestMismatch { field: "package.name", .. }));
+        assert!(matches!(
+            err,
+            Error::ManifestMismatch {
+                field: "package.name",
+                ..
+            }
+        ));
     }
 }

@@ -166,13 +166,6 @@ fn better_listed(current: Option<Version>, candidate: &Version) -> Version {
     }
 }
 
-/// What one attempt of [`Registry::set_yanked`] did.
-enum YankStep {
-    Done(VersionRecord),
-    /// The package changed after the snapshot `listed` would be recomputed from.
-    Retry,
-}
-
 /// A package: its owner and every version, ascending.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Package {
@@ -424,7 +417,10 @@ impl Registry {
         let mut out = Vec::new();
         for (k, v) in self.store().scan_prefix(&prefix)? {
             let text = std::str::from_utf8(&k[prefix.len()..]).map_err(|e| {
-                Error::Storage(format!("bad version key `{}`: {e}", String::from_utf8_lossy(&k)))
+                Error::Storage(format!(
+                    "bad version key `{}`: {e}",
+                    String::from_utf8_lossy(&k)
+                ))
             })?;
             out.push(VersionEntry {
                 version: text.parse()?,
@@ -479,7 +475,12 @@ impl Registry {
     }
 
     /// Hides a version from resolution and search (owner or admin). Yanking twice is a no-op.
-    pub fn yank(&self, actor: &str, name: &PackageName, version: &Version) -> Result<VersionRecord> {
+    pub fn yank(
+        &self,
+        actor: &str,
+        name: &PackageName,
+        version: &Version,
+    ) -> Result<VersionRecord> {
         self.set_yanked(actor, name, version, true)
     }
 
@@ -525,7 +526,7 @@ impl Registry {
                 let mut record: VersionRecord = get_in(tx, &key)?
                     .ok_or_else(|| Error::not_found(format!("{name}@{version}")))?;
                 if record.yanked == yanked {
-                    return Ok(YankStep::Done(record));
+                    return Ok(Some(record));
                 }
                 if !yanked {
                     pkg.listed = Some(better_listed(pkg.listed.take(), version));
@@ -534,7 +535,8 @@ impl Registry {
                         unreachable!("yanking takes a snapshot")
                     };
                     if *generation != pkg.generation {
-                        return Ok(YankStep::Retry);
+                        // The package changed after the snapshot: take a new one.
+                        return Ok(None);
                     }
                     pkg.listed = versions
                         .iter()
@@ -549,9 +551,9 @@ impl Registry {
                 tx.put(&key, &encode(&record))?;
                 tx.put(&keys::version_index(name, version), &[u8::from(yanked)])?;
                 audit::append(tx, actor, action, &format!("{name}@{version}"), "{}")?;
-                Ok(YankStep::Done(record))
+                Ok(Some(record))
             })?;
-            if let YankStep::Done(record) = step {
+            if let Some(record) = step {
                 return Ok(record);
             }
         }
@@ -590,11 +592,7 @@ impl Registry {
                 Some(n) if name.as_str() == n => 0,
                 Some(n) if name.as_str().contains(n.as_str()) => 1,
                 Some(n) => {
-                    let text = [
-                        &l.title.zh,
-                        &l.title.en,
-                        &record.manifest.package.summary,
-                    ];
+                    let text = [&l.title.zh, &l.title.en, &record.manifest.package.summary];
                     if text.iter().any(|t| t.to_lowercase().contains(n.as_str())) {
                         2
                     } else {

@@ -8,11 +8,13 @@ use std::cell::{Cell, RefCell};
 use std::fs;
 use std::io::Write;
 use std::os::unix::fs::FileExt;
-use std::sync::{Arc, Mutex};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use sled::transaction::{ConflictableTransactionError, TransactionError, UnabortableTransactionError};
+use sled::transaction::{
+    ConflictableTransactionError, TransactionError, UnabortableTransactionError,
+};
 
 use crate::types::Digest;
 use crate::{Error, Result};
@@ -198,7 +200,12 @@ impl SledStorage {
         };
         let marked = match fs::read(&marker) {
             Ok(bytes) if bytes == FORMAT => true,
-            Ok(_) => return Err(corrupt(format!("{} is not a smelt marker", marker.display()))),
+            Ok(_) => {
+                return Err(corrupt(format!(
+                    "{} is not a smelt marker",
+                    marker.display()
+                )));
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
             Err(e) => return Err(Error::io(format!("read {}", marker.display()), e)),
         };
@@ -379,7 +386,10 @@ mod tests {
         store.run(|tx| tx.put(b"k", b"v")).unwrap();
         store.run(|tx| tx.put(b"k2", b"v")).unwrap();
         assert_eq!(commits(), 2);
-        assert_eq!(store.run(|tx| tx.get(b"k")).unwrap().as_deref(), Some(&b"v"[..]));
+        assert_eq!(
+            store.run(|tx| tx.get(b"k")).unwrap().as_deref(),
+            Some(&b"v"[..])
+        );
         assert_eq!(commits(), 2);
         let aborted = store.run(|tx| {
             tx.put(b"k3", b"v")?;

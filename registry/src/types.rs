@@ -242,7 +242,9 @@ impl FromStr for Digest {
             .bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
         {
-            return Err(invalid("may hold only lowercase hex digits after `sha256:`"));
+            return Err(invalid(
+                "may hold only lowercase hex digits after `sha256:`",
+            ));
         }
         let mut out = [0u8; 32];
         hex::decode_to_slice(hex_part, &mut out).map_err(|e| invalid(&e.to_string()))?;
@@ -270,7 +272,12 @@ mod tests {
 
     #[test]
     fn names() {
-        for ok in ["ab", "dye-lot-color-qc", "a1", &format!("a{}", "b".repeat(63))] {
+        for ok in [
+            "ab",
+            "dye-lot-color-qc",
+            "a1",
+            &format!("a{}", "b".repeat(63)),
+        ] {
             assert!(ok.parse::<PackageName>().is_ok(), "{ok}");
         }
         let cases = [

@@ -15,7 +15,10 @@ fn tokens_authenticate_until_revoked() {
     assert_eq!(registry.authenticate(&token.secret).unwrap(), account);
 
     let second = registry.create_token("weaver", "weaver").unwrap();
-    assert_eq!(registry.authenticate(&second.secret).unwrap().name, "weaver");
+    assert_eq!(
+        registry.authenticate(&second.secret).unwrap().name,
+        "weaver"
+    );
     let ids: Vec<_> = registry
         .tokens("weaver")
         .unwrap()
@@ -38,7 +41,10 @@ fn tokens_authenticate_until_revoked() {
     registry.authenticate(&second.secret).unwrap();
     registry.revoke_token(ADMIN, &second.id).unwrap();
     for bad in [second.secret.as_str(), "smelt_0000", "", "Bearer nonsense"] {
-        assert!(matches!(registry.authenticate(bad), Err(Error::Unauthenticated)), "{bad}");
+        assert!(
+            matches!(registry.authenticate(bad), Err(Error::Unauthenticated)),
+            "{bad}"
+        );
     }
     assert!(matches!(
         registry.revoke_token(ADMIN, "tok-0000000000000000"),
@@ -59,7 +65,11 @@ fn tokens_authenticate_until_revoked() {
     for entry in walk(dir.path()) {
         let bytes = std::fs::read(&entry).unwrap();
         let text = String::from_utf8_lossy(&bytes);
-        assert!(!text.contains(&secret_hex), "secret stored in {}", entry.display());
+        assert!(
+            !text.contains(&secret_hex),
+            "secret stored in {}",
+            entry.display()
+        );
         found_hash |= text.contains(&hash_hex);
     }
     assert!(found_hash, "the token hash should be stored");

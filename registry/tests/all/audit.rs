@@ -39,7 +39,14 @@ fn records_every_state_change_in_a_chain() {
     let records = registry.audit_list(1, 100).unwrap();
     let summary: Vec<_> = records
         .iter()
-        .map(|r| (r.seq, r.actor.as_str(), r.action.as_str(), r.subject.as_str()))
+        .map(|r| {
+            (
+                r.seq,
+                r.actor.as_str(),
+                r.action.as_str(),
+                r.subject.as_str(),
+            )
+        })
         .collect();
     assert_eq!(
         summary,
@@ -77,7 +84,11 @@ fn edited_records_are_reported_at_their_sequence_number() {
     let cases: &[(u64, Edit, &str)] = &[
         (7, |v| v["actor"] = "someone-else".into(), "record hash"),
         (3, |v| v["subject"] = "mallory".into(), "record hash"),
-        (6, |v| v["payload"] = r#"{"component":"forged"}"#.into(), "payload"),
+        (
+            6,
+            |v| v["payload"] = r#"{"component":"forged"}"#.into(),
+            "payload",
+        ),
         (8, |v| v["time_ms"] = 0.into(), "record hash"),
         (9, |v| v["seq"] = 10.into(), "expected seq 9"),
     ];
@@ -108,11 +119,15 @@ fn recomputed_hash_still_breaks_the_next_link() {
         serde_json::from_slice(&db.get(&key).unwrap().unwrap()).unwrap();
     record.actor = "forger".into();
     record.hash = record.compute_hash();
-    db.insert(key, serde_json::to_vec(&record).unwrap()).unwrap();
+    db.insert(key, serde_json::to_vec(&record).unwrap())
+        .unwrap();
     db.flush().unwrap();
     drop(db);
     let registry = Registry::open(dir.path()).unwrap();
-    assert!(matches!(registry.verify(), Err(Error::AuditBroken { seq: 5, .. })));
+    assert!(matches!(
+        registry.verify(),
+        Err(Error::AuditBroken { seq: 5, .. })
+    ));
 }
 
 #[test]
@@ -125,7 +140,9 @@ fn removed_record_is_reported() {
     drop(db);
     let registry = Registry::open(dir.path()).unwrap();
     match registry.verify() {
-        Err(Error::AuditBroken { seq: 5, reason }) => assert!(reason.contains("expected seq 5"), "{reason}"),
+        Err(Error::AuditBroken { seq: 5, reason }) => {
+            assert!(reason.contains("expected seq 5"), "{reason}")
+        }
         other => panic!("{other:?}"),
     }
 }

@@ -23,7 +23,8 @@ const PROVIDER: &str = "crash-provider";
 
 /// The component bytes of a version: derived from it, so the parent can check them.
 fn component(version: &str) -> Vec<u8> {
-    let mut rng = rand::rngs::StdRng::seed_from_u64(Digest::of(version.as_bytes()).as_bytes()[0] as u64);
+    let mut rng =
+        rand::rngs::StdRng::seed_from_u64(Digest::of(version.as_bytes()).as_bytes()[0] as u64);
     // 1 B to 16 KiB: small components, so the loop spends its time in fsync and commit paths.
     let len = rng.random_range(1..16 * 1024);
     let mut bytes = format!("{version}:").into_bytes();
@@ -128,7 +129,13 @@ fn acknowledged_publishes_survive_sigkill() {
     let rounds = kills();
     for round in 0..rounds {
         let mut child = Command::new(&exe)
-            .args(["crash::child", "--exact", "--ignored", "--nocapture", "--test-threads=1"])
+            .args([
+                "crash::child",
+                "--exact",
+                "--ignored",
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env(DIR_VAR, dir.path())
             .env(ROUND_VAR, round.to_string())
             .stdout(Stdio::piped())
@@ -185,5 +192,8 @@ fn acknowledged_publishes_survive_sigkill() {
         acked.len(),
         started.elapsed().as_secs_f64()
     );
-    assert!(acked.len() >= rounds / 2, "too few publishes acknowledged to mean anything");
+    assert!(
+        acked.len() >= rounds / 2,
+        "too few publishes acknowledged to mean anything"
+    );
 }

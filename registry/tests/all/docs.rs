@@ -12,26 +12,58 @@ fn documents_round_trip_and_persist() {
     deployments.put("mill/d2", r#"{"pin":"1.1.0"}"#).unwrap();
     deployments.put("weaver/d1", r#"{"pin":"2.0.0"}"#).unwrap();
     assert!(deployments.insert_if_absent("mill/d3", "{}").unwrap());
-    assert!(!deployments.insert_if_absent("mill/d3", r#"{"x":1}"#).unwrap());
+    assert!(
+        !deployments
+            .insert_if_absent("mill/d3", r#"{"x":1}"#)
+            .unwrap()
+    );
     assert_eq!(deployments.get("mill/d3").unwrap().as_deref(), Some("{}"));
 
-    assert!(!deployments
-        .compare_and_swap("mill/d1", Some(r#"{"pin":"0.9.0"}"#), Some(r#"{"pin":"1.2.0"}"#))
-        .unwrap());
-    assert!(deployments
-        .compare_and_swap("mill/d1", Some(r#"{"pin":"1.0.0"}"#), Some(r#"{"pin":"1.2.0"}"#))
-        .unwrap());
+    assert!(
+        !deployments
+            .compare_and_swap(
+                "mill/d1",
+                Some(r#"{"pin":"0.9.0"}"#),
+                Some(r#"{"pin":"1.2.0"}"#)
+            )
+            .unwrap()
+    );
+    assert!(
+        deployments
+            .compare_and_swap(
+                "mill/d1",
+                Some(r#"{"pin":"1.0.0"}"#),
+                Some(r#"{"pin":"1.2.0"}"#)
+            )
+            .unwrap()
+    );
     assert!(deployments.remove("mill/d3").unwrap());
     assert!(!deployments.remove("mill/d3").unwrap());
 
     // Namespaces do not see each other.
     let needs = registry.docs("needs").unwrap();
     needs.put("mill/d1", r#"{"need":true}"#).unwrap();
-    assert!(registry.docs("deploy").unwrap().list("").unwrap().is_empty());
+    assert!(
+        registry
+            .docs("deploy")
+            .unwrap()
+            .list("")
+            .unwrap()
+            .is_empty()
+    );
 
-    assert!(matches!(deployments.put("k", "{oops"), Err(Error::InvalidJson { .. })));
-    assert!(matches!(deployments.put("", "{}"), Err(Error::InvalidArgument { .. })));
-    assert!(matches!(registry.docs("Bad/ns"), Err(Error::InvalidArgument { .. })));
+    assert!(matches!(
+        deployments.put("k", "{oops"),
+        Err(Error::InvalidJson { .. })
+    ));
+    assert!(matches!(
+        deployments.put("", "{}"),
+        Err(Error::InvalidArgument { .. })
+    ));
+    assert!(matches!(
+        registry.docs("Bad/ns"),
+        Err(Error::InvalidArgument { .. })
+    ));
 
     drop((deployments, needs, registry));
     let registry = Registry::open(dir.path()).unwrap();
@@ -43,5 +75,13 @@ fn documents_round_trip_and_persist() {
             ("mill/d2".to_owned(), r#"{"pin":"1.1.0"}"#.to_owned()),
         ]
     );
-    assert_eq!(registry.docs("deployments").unwrap().list("").unwrap().len(), 3);
+    assert_eq!(
+        registry
+            .docs("deployments")
+            .unwrap()
+            .list("")
+            .unwrap()
+            .len(),
+        3
+    );
 }

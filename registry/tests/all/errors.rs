@@ -57,7 +57,10 @@ fn bad_versions_and_requirements() {
         |e| matches!(e, Error::InvalidVersion { .. }),
     );
     check(
-        &[("^^1", "unexpected character '^'"), ("1.0 <", "expected comma after minor version number")],
+        &[
+            ("^^1", "unexpected character '^'"),
+            ("1.0 <", "expected comma after minor version number"),
+        ],
         |s| s.parse::<VersionReq>(),
         |e| matches!(e, Error::InvalidVersionReq { .. }),
     );
@@ -85,16 +88,55 @@ fn bad_publish_requests_name_the_problem() {
     let (_dir, registry) = fresh();
     type Edit = fn(&mut smelt_registry::PublishRequest);
     let cases: &[(Edit, &str)] = &[
-        (|r| r.manifest_toml = r.manifest_toml.replace("wall_ms = 1000", "wall_ms = 0"), "`budget.wall_ms`: expected 1..=60000, found 0"),
-        (|r| r.manifest_toml = r.manifest_toml.replace("[budget]", "[budget]\nthreads = 4"), "`budget.threads`: unknown field"),
-        (|r| r.manifest_toml = r.manifest_toml.replace(r#"scenes = ["quality"]"#, r#"scenes = ["qa"]"#), "`listing.scenes[0]`: expected one of product-design"),
-        (|r| r.manifest_toml = r.manifest_toml.replace("name = \"dye-lot\"", "name = \"dye--lot\""), "`package.name`: invalid name"),
-        (|r| r.manifest_toml = r.manifest_toml.replace("version = \"1.0.0\"", "version = \"1.0\""), "`package.version`: invalid version"),
-        (|r| r.manifest_toml = String::from("[package"), "`(document)`: expected valid toml"),
-        (|r| r.component.clear(), "invalid component: expected component bytes"),
+        (
+            |r| r.manifest_toml = r.manifest_toml.replace("wall_ms = 1000", "wall_ms = 0"),
+            "`budget.wall_ms`: expected 1..=60000, found 0",
+        ),
+        (
+            |r| r.manifest_toml = r.manifest_toml.replace("[budget]", "[budget]\nthreads = 4"),
+            "`budget.threads`: unknown field",
+        ),
+        (
+            |r| {
+                r.manifest_toml = r
+                    .manifest_toml
+                    .replace(r#"scenes = ["quality"]"#, r#"scenes = ["qa"]"#)
+            },
+            "`listing.scenes[0]`: expected one of product-design",
+        ),
+        (
+            |r| {
+                r.manifest_toml = r
+                    .manifest_toml
+                    .replace("name = \"dye-lot\"", "name = \"dye--lot\"")
+            },
+            "`package.name`: invalid name",
+        ),
+        (
+            |r| {
+                r.manifest_toml = r
+                    .manifest_toml
+                    .replace("version = \"1.0.0\"", "version = \"1.0\"")
+            },
+            "`package.version`: invalid version",
+        ),
+        (
+            |r| r.manifest_toml = String::from("[package"),
+            "`(document)`: expected valid toml",
+        ),
+        (
+            |r| r.component.clear(),
+            "invalid component: expected component bytes",
+        ),
         (|r| r.wit_version = "latest".into(), "invalid wit_version"),
-        (|r| r.descriptor_json = "{".into(), "invalid json in descriptor"),
-        (|r| r.vectors = Some(b"[1,".to_vec()), "invalid json in vectors"),
+        (
+            |r| r.descriptor_json = "{".into(),
+            "invalid json in descriptor",
+        ),
+        (
+            |r| r.vectors = Some(b"[1,".to_vec()),
+            "invalid json in vectors",
+        ),
     ];
     let mut seen = BTreeSet::new();
     for (edit, words) in cases {

@@ -46,8 +46,16 @@ pub fn accounts(registry: &Registry) {
 /// The example manifest renamed to `name@version`.
 pub fn manifest(name: &str, version: &str) -> String {
     MANIFEST
-        .replacen("name = \"dye-lot-color-qc\"", &format!("name = \"{name}\""), 1)
-        .replacen("version = \"0.1.0\"", &format!("version = \"{version}\""), 1)
+        .replacen(
+            "name = \"dye-lot-color-qc\"",
+            &format!("name = \"{name}\""),
+            1,
+        )
+        .replacen(
+            "version = \"0.1.0\"",
+            &format!("version = \"{version}\""),
+            1,
+        )
 }
 
 /// A publish request for `name@version` with the given component bytes.

@@ -25,7 +25,9 @@ fn publish_then_reopen_keeps_everything() {
     let mut with_vectors = request(ACME, "dye-lot", "1.0.0", b"component one");
     with_vectors.vectors = Some(br#"{"vectors":[]}"#.to_vec());
     let one = registry.publish(with_vectors).unwrap();
-    let Published::Created(one) = one else { panic!("not created: {one:?}") };
+    let Published::Created(one) = one else {
+        panic!("not created: {one:?}")
+    };
     let two = registry
         .publish(request(ACME, "dye-lot", "1.1.0", b"component two"))
         .unwrap()
@@ -36,19 +38,34 @@ fn publish_then_reopen_keeps_everything() {
         .unwrap()
         .record()
         .clone();
-    registry.yank(ACME, &name("dye-lot"), &ver("1.1.0")).unwrap();
     registry
-        .set_review(REVIEWER, &name("dye-lot"), &ver("1.0.0"), r#"{"state":"approved"}"#)
+        .yank(ACME, &name("dye-lot"), &ver("1.1.0"))
+        .unwrap();
+    registry
+        .set_review(
+            REVIEWER,
+            &name("dye-lot"),
+            &ver("1.0.0"),
+            r#"{"state":"approved"}"#,
+        )
         .unwrap();
     let audit_before = registry.verify().unwrap();
     drop(registry);
 
     let registry = Registry::open(dir.path()).unwrap();
-    assert_eq!(registry.version(&name("dye-lot"), &ver("1.0.0")).unwrap(), one);
+    assert_eq!(
+        registry.version(&name("dye-lot"), &ver("1.0.0")).unwrap(),
+        one
+    );
     let two_after = registry.version(&name("dye-lot"), &ver("1.1.0")).unwrap();
     assert!(two_after.yanked);
     assert_eq!(two_after.component, two.component);
-    assert_eq!(registry.version(&name("four-point"), &ver("0.3.0")).unwrap(), other);
+    assert_eq!(
+        registry
+            .version(&name("four-point"), &ver("0.3.0"))
+            .unwrap(),
+        other
+    );
 
     // Every blob is there and re-hashes to its name.
     assert_eq!(registry.blob(&one.component).unwrap(), b"component one");
@@ -71,10 +88,16 @@ fn publish_then_reopen_keeps_everything() {
         .collect();
     assert_eq!(listed, [("1.0.0".into(), false), ("1.1.0".into(), true)]);
     assert_eq!(
-        registry.resolve(&name("dye-lot"), &req("^1")).unwrap().version,
+        registry
+            .resolve(&name("dye-lot"), &req("^1"))
+            .unwrap()
+            .version,
         ver("1.0.0")
     );
-    let review = registry.review(&name("dye-lot"), &ver("1.0.0")).unwrap().unwrap();
+    let review = registry
+        .review(&name("dye-lot"), &ver("1.0.0"))
+        .unwrap()
+        .unwrap();
     assert_eq!(review.json, r#"{"state":"approved"}"#);
     assert_eq!(review.actor, REVIEWER);
     assert_eq!(registry.verify().unwrap(), audit_before);
@@ -116,7 +139,9 @@ fn republish_is_idempotent_and_versions_are_never_reused() {
     ));
 
     // A yanked version's number is still taken.
-    registry.yank(ACME, &name("dye-lot"), &ver("1.0.0")).unwrap();
+    registry
+        .yank(ACME, &name("dye-lot"), &ver("1.0.0"))
+        .unwrap();
     assert!(matches!(
         registry.publish(request(ACME, "dye-lot", "1.0.0", b"new bytes")),
         Err(Error::AlreadyExists { .. })
@@ -160,7 +185,10 @@ fn ownership_roles_and_url_identity() {
     wrong_url.expect = Some((name("dye-lot"), ver("1.2.0")));
     assert!(matches!(
         registry.publish(wrong_url),
-        Err(Error::ManifestMismatch { field: "package.version", .. })
+        Err(Error::ManifestMismatch {
+            field: "package.version",
+            ..
+        })
     ));
     let mut right_url = request(ACME, "dye-lot", "1.1.0", b"d");
     right_url.expect = Some((name("dye-lot"), ver("1.1.0")));
@@ -171,7 +199,9 @@ fn ownership_roles_and_url_identity() {
         .yank(OTHER, &name("dye-lot"), &ver("1.0.0"))
         .unwrap_err();
     assert!(matches!(err, Error::NotOwner { .. }), "{err:?}");
-    registry.yank(ADMIN, &name("dye-lot"), &ver("1.0.0")).unwrap();
+    registry
+        .yank(ADMIN, &name("dye-lot"), &ver("1.0.0"))
+        .unwrap();
     let err = registry
         .yank(ACME, &name("dye-lot"), &ver("9.9.9"))
         .unwrap_err();
@@ -218,17 +248,25 @@ fn resolution_picks_highest_unyanked_and_prereleases_only_when_asked() {
     assert_eq!(resolve("^2.0.0-beta").unwrap(), "2.0.0-beta.1");
     assert!(matches!(resolve("^2"), Err(Error::NoMatch { .. })));
 
-    registry.yank(ACME, &name("dye-lot"), &ver("1.1.0")).unwrap();
+    registry
+        .yank(ACME, &name("dye-lot"), &ver("1.1.0"))
+        .unwrap();
     assert_eq!(resolve("^1").unwrap(), "1.0.0");
     // Yanked: still fetchable by exact pin, blob included.
     let pinned = registry.version(&name("dye-lot"), &ver("1.1.0")).unwrap();
     assert!(pinned.yanked);
     assert_eq!(registry.blob(&pinned.component).unwrap(), b"1.1.0");
-    registry.unyank(ACME, &name("dye-lot"), &ver("1.1.0")).unwrap();
+    registry
+        .unyank(ACME, &name("dye-lot"), &ver("1.1.0"))
+        .unwrap();
     assert_eq!(resolve("^1").unwrap(), "1.1.0");
 
-    registry.yank(ACME, &name("dye-lot"), &ver("1.0.0")).unwrap();
-    registry.yank(ACME, &name("dye-lot"), &ver("1.1.0")).unwrap();
+    registry
+        .yank(ACME, &name("dye-lot"), &ver("1.0.0"))
+        .unwrap();
+    registry
+        .yank(ACME, &name("dye-lot"), &ver("1.1.0"))
+        .unwrap();
     assert!(matches!(resolve("^1.0"), Err(Error::NoMatch { .. })));
     assert!(matches!(
         registry.resolve(&name("unknown-pkg"), &req("*")),
@@ -248,9 +286,12 @@ fn search_filters_hides_yanked_and_orders_stably() {
     publish("dye-lot", "1.0.0", &same);
     publish("dye-lot", "1.1.0", &same);
     publish("lot-tracker", "0.1.0", &|m: String| {
-        m.replace(r#"industries = ["textile-dyeing"]"#, r#"industries = ["knitting", "auto-parts"]"#)
-            .replace(r#"scenes = ["quality"]"#, r#"scenes = ["仓储物流"]"#)
-            .replace(r#"stages = ["production"]"#, r#"stages = ["supply"]"#)
+        m.replace(
+            r#"industries = ["textile-dyeing"]"#,
+            r#"industries = ["knitting", "auto-parts"]"#,
+        )
+        .replace(r#"scenes = ["quality"]"#, r#"scenes = ["仓储物流"]"#)
+        .replace(r#"stages = ["production"]"#, r#"stages = ["supply"]"#)
     });
     publish("energy-meter", "2.0.0-rc.1", &|m: String| {
         m.replace(r#"scenes = ["quality"]"#, r#"scenes = ["energy"]"#)
@@ -271,36 +312,78 @@ fn search_filters_hides_yanked_and_orders_stably() {
     };
     assert_eq!(
         search(SearchQuery::default()),
-        ["dye-lot@1.1.0", "energy-meter@2.0.0-rc.1", "lot-tracker@0.1.0"]
+        [
+            "dye-lot@1.1.0",
+            "energy-meter@2.0.0-rc.1",
+            "lot-tracker@0.1.0"
+        ]
     );
     // Name matches rank before title/summary matches; ties by name.
     assert_eq!(
-        search(SearchQuery { text: Some("LOT".into()), ..Default::default() }),
-        ["dye-lot@1.1.0", "lot-tracker@0.1.0", "energy-meter@2.0.0-rc.1"]
+        search(SearchQuery {
+            text: Some("LOT".into()),
+            ..Default::default()
+        }),
+        [
+            "dye-lot@1.1.0",
+            "lot-tracker@0.1.0",
+            "energy-meter@2.0.0-rc.1"
+        ]
     );
     assert_eq!(
-        search(SearchQuery { text: Some("lot-tracker".into()), ..Default::default() }),
+        search(SearchQuery {
+            text: Some("lot-tracker".into()),
+            ..Default::default()
+        }),
         ["lot-tracker@0.1.0"]
     );
     assert_eq!(
-        search(SearchQuery { text: Some("看板".into()), ..Default::default() }),
+        search(SearchQuery {
+            text: Some("看板".into()),
+            ..Default::default()
+        }),
         ["energy-meter@2.0.0-rc.1"]
     );
     assert_eq!(
-        search(SearchQuery { industry: Some(Industry::Knitting), ..Default::default() }),
+        search(SearchQuery {
+            industry: Some(Industry::Knitting),
+            ..Default::default()
+        }),
         ["lot-tracker@0.1.0"]
     );
     assert_eq!(
-        search(SearchQuery { scene: Some(Scene::Warehousing), stage: Some(Stage::Supply), ..Default::default() }),
+        search(SearchQuery {
+            scene: Some(Scene::Warehousing),
+            stage: Some(Stage::Supply),
+            ..Default::default()
+        }),
         ["lot-tracker@0.1.0"]
     );
-    assert!(search(SearchQuery { scene: Some(Scene::Warehousing), stage: Some(Stage::Sales), ..Default::default() }).is_empty());
-    assert!(search(SearchQuery { text: Some("nothing like it".into()), ..Default::default() }).is_empty());
+    assert!(
+        search(SearchQuery {
+            scene: Some(Scene::Warehousing),
+            stage: Some(Stage::Sales),
+            ..Default::default()
+        })
+        .is_empty()
+    );
+    assert!(
+        search(SearchQuery {
+            text: Some("nothing like it".into()),
+            ..Default::default()
+        })
+        .is_empty()
+    );
     // Yanking the newest falls back to the previous release. (lot-tracker kept the example's
     // title, "Dye-lot colour-difference QC", so it matches by title, after the name match.)
-    registry.yank(ACME, &name("dye-lot"), &ver("1.1.0")).unwrap();
+    registry
+        .yank(ACME, &name("dye-lot"), &ver("1.1.0"))
+        .unwrap();
     assert_eq!(
-        search(SearchQuery { text: Some("dye-lot".into()), ..Default::default() }),
+        search(SearchQuery {
+            text: Some("dye-lot".into()),
+            ..Default::default()
+        }),
         ["dye-lot@1.0.0", "lot-tracker@0.1.0"]
     );
 }
@@ -372,8 +455,11 @@ fn thirty_two_threads_one_version_exactly_one_wins() {
 
 #[test]
 fn open_refuses_damaged_databases() {
-    let damage: &[(&str, fn(&std::path::Path))] = &[
-        ("database removed", |meta| std::fs::remove_dir_all(meta).unwrap()),
+    type Damage = fn(&std::path::Path);
+    let damage: &[(&str, Damage)] = &[
+        ("database removed", |meta| {
+            std::fs::remove_dir_all(meta).unwrap()
+        }),
         ("log truncated to nothing", |meta| {
             std::fs::OpenOptions::new()
                 .write(true)
@@ -383,7 +469,10 @@ fn open_refuses_damaged_databases() {
                 .unwrap()
         }),
         ("log cut in half", |meta| {
-            let f = std::fs::OpenOptions::new().write(true).open(meta.join("db")).unwrap();
+            let f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(meta.join("db"))
+                .unwrap();
             let len = f.metadata().unwrap().len();
             f.set_len(len / 2).unwrap();
         }),
@@ -442,7 +531,14 @@ fn search_listing_follows_random_publish_yank_unyank_sequences() {
     let (_dir, registry) = fresh();
     let package = name("listing");
     let pool = [
-        "0.1.0", "0.2.0-rc.1", "1.0.0", "1.0.1", "1.1.0-beta.2", "2.0.0-alpha.1", "2.0.0", "0.9.0",
+        "0.1.0",
+        "0.2.0-rc.1",
+        "1.0.0",
+        "1.0.1",
+        "1.1.0-beta.2",
+        "2.0.0-alpha.1",
+        "2.0.0",
+        "0.9.0",
     ];
     let mut rng = rand::rngs::StdRng::seed_from_u64(20_240_601);
     for step in 0..300 {
