@@ -24,25 +24,15 @@ fn knob(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-const MANIFEST: &str = include_str!("../tests/all/smelt.toml");
+#[path = "../tests/all/fixtures.rs"]
+mod fixtures;
 
 fn manifest(name: &str, version: &str, scene: Scene) -> String {
-    MANIFEST
-        .replacen(
-            "name = \"dye-lot-color-qc\"",
-            &format!("name = \"{name}\""),
-            1,
-        )
-        .replacen(
-            "version = \"0.1.0\"",
-            &format!("version = \"{version}\""),
-            1,
-        )
-        .replacen(
-            r#"scenes = ["quality"]"#,
-            &format!("scenes = [\"{scene}\"]"),
-            1,
-        )
+    fixtures::manifest(name, version).replacen(
+        r#"scenes = ["quality"]"#,
+        &format!("scenes = [\"{scene}\"]"),
+        1,
+    )
 }
 
 /// Median and 99th percentile of `samples`.

@@ -19,7 +19,7 @@
 //! | yank | [`Registry::yank`], [`Registry::unyank`] |
 //! | blobs by digest | [`Registry::blob`] |
 //! | search | [`Registry::search`] |
-//! | reviews, scorecards | [`Registry::set_review`], [`Registry::set_scorecard`] and getters |
+//! | reviews, scorecards | [`Registry::annotate`] / [`Registry::annotation`] with [`AnnotationKind`] |
 //! | deployments etc. | [`Registry::docs`] → [`Docs`] |
 //! | audit | [`Registry::audit_append`], [`Registry::audit_list`], [`Registry::verify`] |
 //!

@@ -315,20 +315,24 @@ impl Registry {
         let component = Digest::of(&req.component);
         let manifest_digest = Digest::of(req.manifest_toml.as_bytes());
         let vectors = req.vectors.as_deref().map(Digest::of);
-        let same = |r: &VersionRecord| {
-            r.component == component && r.manifest_digest == manifest_digest && r.vectors == vectors
-        };
-
-        // Settle the common repeat without writing blobs; the transaction below decides.
-        if let Some(existing) = self.try_version(&name, &version)? {
-            return if same(&existing) {
+        // The answer to publishing over an existing name@version.
+        let repeat = |existing: VersionRecord| {
+            if existing.component == component
+                && existing.manifest_digest == manifest_digest
+                && existing.vectors == vectors
+            {
                 Ok(Published::AlreadyPublished(existing))
             } else {
                 Err(Error::AlreadyExists {
                     name: name.to_string(),
                     version: version.to_string(),
                 })
-            };
+            }
+        };
+
+        // Settle the common repeat without writing blobs; the transaction below decides.
+        if let Some(existing) = self.try_version(&name, &version)? {
+            return repeat(existing);
         }
 
         // Blobs go first and durably, so no committed version can point at a missing blob.
@@ -379,14 +383,7 @@ impl Registry {
             };
             let ver_key = keys::version(&name, &version);
             if let Some(existing) = get_in::<VersionRecord>(tx, &ver_key)? {
-                return if same(&existing) {
-                    Ok(Published::AlreadyPublished(existing))
-                } else {
-                    Err(Error::AlreadyExists {
-                        name: name.to_string(),
-                        version: version.to_string(),
-                    })
-                };
+                return repeat(existing);
             }
             pkg.generation += 1;
             pkg.listed = Some(better_listed(pkg.listed, &version));
@@ -648,37 +645,5 @@ impl Registry {
             .get(&key)?
             .map(|b| decode(&key, &b))
             .transpose()
-    }
-
-    /// Sets the review state (opaque JSON) of a version. See [`Registry::annotate`].
-    pub fn set_review(
-        &self,
-        actor: &str,
-        name: &PackageName,
-        version: &Version,
-        json: &str,
-    ) -> Result<Annotation> {
-        self.annotate(actor, name, version, AnnotationKind::Review, json)
-    }
-
-    /// The review state of a version, if set.
-    pub fn review(&self, name: &PackageName, version: &Version) -> Result<Option<Annotation>> {
-        self.annotation(name, version, AnnotationKind::Review)
-    }
-
-    /// Sets the conformance scorecard (opaque JSON) of a version. See [`Registry::annotate`].
-    pub fn set_scorecard(
-        &self,
-        actor: &str,
-        name: &PackageName,
-        version: &Version,
-        json: &str,
-    ) -> Result<Annotation> {
-        self.annotate(actor, name, version, AnnotationKind::Scorecard, json)
-    }
-
-    /// The conformance scorecard of a version, if set.
-    pub fn scorecard(&self, name: &PackageName, version: &Version) -> Result<Option<Annotation>> {
-        self.annotation(name, version, AnnotationKind::Scorecard)
     }
 }

@@ -5,13 +5,13 @@ mod audit;
 mod crash;
 mod docs;
 mod errors;
+mod fixtures;
 mod publish;
 
 use smelt_registry::{PublishRequest, Registry, Role};
 use tempfile::TempDir;
 
-/// The manifest example of `docs/manifest.md`.
-pub const MANIFEST: &str = include_str!("smelt.toml");
+pub use fixtures::{MANIFEST, manifest};
 
 /// Admin, two providers, a reviewer and an enterprise, as most tests need them.
 pub const ADMIN: &str = "operator";
@@ -41,21 +41,6 @@ pub fn accounts(registry: &Registry) {
             .create_account(ADMIN, name, role)
             .expect("create account");
     }
-}
-
-/// The example manifest renamed to `name@version`.
-pub fn manifest(name: &str, version: &str) -> String {
-    MANIFEST
-        .replacen(
-            "name = \"dye-lot-color-qc\"",
-            &format!("name = \"{name}\""),
-            1,
-        )
-        .replacen(
-            "version = \"0.1.0\"",
-            &format!("version = \"{version}\""),
-            1,
-        )
 }
 
 /// A publish request for `name@version` with the given component bytes.

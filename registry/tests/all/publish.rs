@@ -4,7 +4,8 @@ use std::sync::{Arc, Barrier};
 
 use smelt_registry::manifest::{Industry, Scene, Stage};
 use smelt_registry::{
-    Digest, Error, PackageName, Published, Registry, SearchQuery, Version, VersionReq,
+    AnnotationKind, Digest, Error, PackageName, Published, Registry, SearchQuery, Version,
+    VersionReq,
 };
 
 use crate::{ACME, ADMIN, ENTERPRISE, OTHER, REVIEWER, fresh, manifest, request};
@@ -42,10 +43,11 @@ fn publish_then_reopen_keeps_everything() {
         .yank(ACME, &name("dye-lot"), &ver("1.1.0"))
         .unwrap();
     registry
-        .set_review(
+        .annotate(
             REVIEWER,
             &name("dye-lot"),
             &ver("1.0.0"),
+            AnnotationKind::Review,
             r#"{"state":"approved"}"#,
         )
         .unwrap();
@@ -95,7 +97,7 @@ fn publish_then_reopen_keeps_everything() {
         ver("1.0.0")
     );
     let review = registry
-        .review(&name("dye-lot"), &ver("1.0.0"))
+        .annotation(&name("dye-lot"), &ver("1.0.0"), AnnotationKind::Review)
         .unwrap()
         .unwrap();
     assert_eq!(review.json, r#"{"state":"approved"}"#);
@@ -208,19 +210,37 @@ fn ownership_roles_and_url_identity() {
     assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
     // Annotations: reviewer or admin only, existing versions only.
     let err = registry
-        .set_scorecard(ACME, &name("dye-lot"), &ver("1.0.0"), "{}")
+        .annotate(
+            ACME,
+            &name("dye-lot"),
+            &ver("1.0.0"),
+            AnnotationKind::Scorecard,
+            "{}",
+        )
         .unwrap_err();
     assert!(matches!(err, Error::Forbidden { .. }), "{err:?}");
     let err = registry
-        .set_scorecard(REVIEWER, &name("dye-lot"), &ver("3.0.0"), "{}")
+        .annotate(
+            REVIEWER,
+            &name("dye-lot"),
+            &ver("3.0.0"),
+            AnnotationKind::Scorecard,
+            "{}",
+        )
         .unwrap_err();
     assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
     registry
-        .set_scorecard(ADMIN, &name("dye-lot"), &ver("1.0.0"), r#"{"small":1}"#)
+        .annotate(
+            ADMIN,
+            &name("dye-lot"),
+            &ver("1.0.0"),
+            AnnotationKind::Scorecard,
+            r#"{"small":1}"#,
+        )
         .unwrap();
     assert_eq!(
         registry
-            .scorecard(&name("dye-lot"), &ver("1.0.0"))
+            .annotation(&name("dye-lot"), &ver("1.0.0"), AnnotationKind::Scorecard)
             .unwrap()
             .unwrap()
             .json,
