@@ -66,6 +66,19 @@ fn main() -> Result<()> {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
 
+    // What one fsync costs here: a publish makes several (blob files, their directory, sled's
+    // log, the commit counter), so this bounds publish throughput on this disk.
+    {
+        let path = root.path().join("fsync.probe");
+        let mut f = std::fs::File::create(&path)?;
+        let block = [7u8; 4096];
+        let (p50, p99) = time(200, |_| {
+            f.write_all(&block).expect("write");
+            f.sync_all().expect("fsync");
+        });
+        println!("baseline: 4 KiB append + fsync: p50 {p50:?}, p99 {p99:?}");
+    }
+
     // Publish throughput.
     let registry = Registry::open(root.path().join("registry")).context("open registry")?;
     let (admin, _) = registry.bootstrap_admin("operator")?;
