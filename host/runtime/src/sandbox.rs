@@ -1,0 +1,684 @@
+//! The engine, the per-call store and the limits.
+
+use std::collections::HashMap;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use sha2::{Digest as _, Sha256};
+use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
+use wasmtime::{Config, Engine, ResourceLimiter, Store, Trap};
+use wasmtime_wasi::p2::pipe::{ClosedInputStream, MemoryOutputPipe};
+use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxView, WasiView};
+
+use crate::model::{Descriptor, Input, Output};
+use crate::wit::v0_1_0;
+use crate::{Error, Result};
+
+/// Import names a component may have, as `namespace:package/interface` prefixes (any `@0.2.x`
+/// for WASI). Rust's std on wasm32-wasip2 pulls these in; everything behind them is empty or
+/// virtual. Sockets, HTTP and anything unknown are refused.
+pub const ALLOWED_IMPORTS: &[&str] = &[
+    "smelt:solution/log@0.1.0",
+    "smelt:solution/types@0.1.0",
+    "wasi:cli/environment@0.2",
+    "wasi:cli/exit@0.2",
+    "wasi:cli/stdin@0.2",
+    "wasi:cli/stdout@0.2",
+    "wasi:cli/stderr@0.2",
+    "wasi:cli/terminal-input@0.2",
+    "wasi:cli/terminal-output@0.2",
+    "wasi:cli/terminal-stdin@0.2",
+    "wasi:cli/terminal-stdout@0.2",
+    "wasi:cli/terminal-stderr@0.2",
+    "wasi:io/error@0.2",
+    "wasi:io/poll@0.2",
+    "wasi:io/streams@0.2",
+    "wasi:clocks/monotonic-clock@0.2",
+    "wasi:clocks/wall-clock@0.2",
+    "wasi:random/random@0.2",
+    "wasi:random/insecure@0.2",
+    "wasi:random/insecure-seed@0.2",
+    // Rust's std links the filesystem interfaces even when unused; no directory is preopened,
+    // so they can reach nothing.
+    "wasi:filesystem/types@0.2",
+    "wasi:filesystem/preopens@0.2",
+];
+
+fn import_allowed(name: &str) -> bool {
+    ALLOWED_IMPORTS.iter().any(|allowed| {
+        name == *allowed || (name.starts_with(allowed) && name[allowed.len()..].starts_with('.'))
+    })
+}
+
+/// Engine-wide settings.
+#[derive(Debug, Clone)]
+pub struct RuntimeConfig {
+    /// Max wasm stack per call.
+    pub max_wasm_stack: usize,
+    /// How often the epoch ticker advances: the granularity of wall-clock deadlines.
+    pub epoch_tick: Duration,
+}
+
+impl Default for RuntimeConfig {
+    fn default() -> Self {
+        RuntimeConfig {
+            // 512 KiB: deep enough for any sane solution's recursion, small enough that a
+            // runaway recursion stops in well under a millisecond.
+            max_wasm_stack: 512 << 10,
+            // 2 ms: timeouts are whole-call backstops in the tens of ms and up; finer ticks
+            // only cost the ticker thread wake-ups.
+            epoch_tick: Duration::from_millis(2),
+        }
+    }
+}
+
+/// Limits for one call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Limits {
+    /// Fuel (roughly, wasm instructions).
+    pub fuel: u64,
+    /// Linear memory cap in bytes.
+    pub memory_bytes: u64,
+    /// Wall-clock deadline.
+    pub timeout_ms: u64,
+    /// Cap on the (approximate) output size in bytes.
+    pub output_bytes: u64,
+    /// Cap on logs plus stdout/stderr in bytes.
+    pub log_bytes: u64,
+    /// Cap on table elements.
+    pub table_elements: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            fuel: 5_000_000_000,
+            memory_bytes: 64 << 20,
+            timeout_ms: 5_000,
+            output_bytes: 16 << 20,
+            log_bytes: 64 << 10,
+            // Rust components need a few thousand funcref slots at most.
+            table_elements: 100_000,
+        }
+    }
+}
+
+/// What one call used.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Usage {
+    /// Fuel consumed.
+    pub fuel: u64,
+    /// Largest linear memory the call reached, in bytes.
+    pub peak_memory_bytes: u64,
+    /// Wall time of instantiate + call, in milliseconds.
+    pub wall_ms: f64,
+}
+
+/// One log record from a guest (control characters neutralised).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LogLine {
+    /// `trace`, `debug`, `info`, `warn`, `error`, or `stdout`/`stderr` for printed text.
+    pub level: &'static str,
+    /// The message.
+    pub message: String,
+}
+
+/// The result of one call: the output or a typed error, and always the usage and logs.
+#[derive(Debug, Clone)]
+pub struct Run {
+    /// The output, or why there is none.
+    pub output: Result<Output>,
+    /// What the call used.
+    pub usage: Usage,
+    /// What the guest logged.
+    pub logs: Vec<LogLine>,
+}
+
+/// A limit the host enforced from inside a host call or the limiter; carried through the trap
+/// so the call's error names it.
+#[derive(Debug, Clone, thiserror::Error)]
+enum LimitHit {
+    #[error("memory limit")]
+    Memory { limit: u64, requested: u64 },
+    #[error("table limit")]
+    Table { limit: u64, requested: u64 },
+    #[error("log limit")]
+    Log { limit: u64 },
+}
+
+struct Limiter {
+    memory_bytes: u64,
+    table_elements: u64,
+    peak_memory: u64,
+}
+
+impl ResourceLimiter for Limiter {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        let desired = desired as u64;
+        if desired > self.memory_bytes {
+            return Err(LimitHit::Memory {
+                limit: self.memory_bytes,
+                requested: desired,
+            }
+            .into());
+        }
+        self.peak_memory = self.peak_memory.max(desired);
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        let desired = desired as u64;
+        if desired > self.table_elements {
+            return Err(LimitHit::Table {
+                limit: self.table_elements,
+                requested: desired,
+            }
+            .into());
+        }
+        Ok(true)
+    }
+}
+
+/// Everything one call's store holds.
+pub struct StoreData {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    limiter: Limiter,
+    logs: Vec<LogLine>,
+    log_bytes: u64,
+    log_cap: u64,
+}
+
+impl WasiView for StoreData {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl v0_1_0::types::Host for StoreData {}
+
+impl v0_1_0::log::Host for StoreData {
+    fn log(&mut self, level: v0_1_0::log::Level, message: String) -> wasmtime::Result<()> {
+        use v0_1_0::log::Level;
+        self.log_bytes += message.len() as u64;
+        if self.log_bytes > self.log_cap {
+            return Err(LimitHit::Log {
+                limit: self.log_cap,
+            }
+            .into());
+        }
+        let level = match level {
+            Level::Trace => "trace",
+            Level::Debug => "debug",
+            Level::Info => "info",
+            Level::Warn => "warn",
+            Level::Error => "error",
+        };
+        self.logs.push(LogLine {
+            level,
+            message: crate::model::neutralise(&message),
+        });
+        Ok(())
+    }
+}
+
+/// A fixed wall clock: results must not depend on when they ran.
+struct FixedWallClock;
+
+impl HostWallClock for FixedWallClock {
+    fn resolution(&self) -> Duration {
+        Duration::from_secs(1)
+    }
+    fn now(&self) -> Duration {
+        // 2024-01-01T00:00:00Z
+        Duration::from_secs(1_704_067_200)
+    }
+}
+
+/// A monotonic clock that advances one microsecond per reading, so timing loops terminate
+/// yet reveal nothing about the host.
+struct VirtualMonotonicClock(std::sync::atomic::AtomicU64);
+
+impl HostMonotonicClock for VirtualMonotonicClock {
+    fn resolution(&self) -> u64 {
+        1_000
+    }
+    fn now(&self) -> u64 {
+        self.0
+            .fetch_add(1_000, std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// Seed of every call's random streams: deterministic output is part of the contract.
+const RANDOM_SEED: u64 = 0x5eed_5e1f;
+/// Largest random-bytes request a guest may make (bytes).
+const MAX_RANDOM_BYTES: u64 = 64 << 10;
+
+struct Inner {
+    engine: Engine,
+    linker: Linker<StoreData>,
+    plugins: Mutex<HashMap<String, Plugin>>,
+    // Dropping the sender stops the epoch ticker thread.
+    _ticker: mpsc::Sender<()>,
+    epoch_tick: Duration,
+}
+
+/// The sandbox: one engine, one linker, one epoch ticker, and a cache of compiled plugins by
+/// digest. Cheap to clone.
+#[derive(Clone)]
+pub struct Runtime {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime").finish_non_exhaustive()
+    }
+}
+
+/// A compiled solution, ready to instantiate. Cheap to clone.
+#[derive(Clone)]
+pub struct Plugin {
+    pre: Arc<v0_1_0::PluginPre<StoreData>>,
+    engine: Engine,
+    epoch_tick: Duration,
+    digest: String,
+    imports: Arc<Vec<String>>,
+    size: usize,
+}
+
+impl std::fmt::Debug for Plugin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Plugin")
+            .field("digest", &self.digest)
+            .field("size", &self.size)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The sha256 digest of `bytes` as `sha256:<hex>`.
+pub fn digest_of(bytes: &[u8]) -> String {
+    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
+}
+
+/// Lists a component's top-level import names, after checking that the bytes are a component.
+pub fn component_imports(bytes: &[u8]) -> Result<Vec<String>> {
+    if bytes.len() < 8 || &bytes[..4] != b"\0asm" {
+        let head: String = bytes.iter().take(4).map(|b| format!("{b:02x}")).collect();
+        return Err(Error::NotWasm(format!(
+            "the file starts with bytes {head}, not the wasm magic 0061736d"
+        )));
+    }
+    if wasmparser::Parser::is_core_wasm(bytes) {
+        return Err(Error::CoreModule);
+    }
+    if !wasmparser::Parser::is_component(bytes) {
+        return Err(Error::InvalidComponent(
+            "unknown wasm version or layer".into(),
+        ));
+    }
+    let mut imports = Vec::new();
+    let mut depth = 0usize;
+    for payload in wasmparser::Parser::new(0).parse_all(bytes) {
+        let payload = payload.map_err(|e| Error::InvalidComponent(e.to_string()))?;
+        match payload {
+            wasmparser::Payload::ModuleSection { .. }
+            | wasmparser::Payload::ComponentSection { .. } => depth += 1,
+            wasmparser::Payload::End(_) => depth = depth.saturating_sub(1),
+            wasmparser::Payload::ComponentImportSection(reader) if depth == 0 => {
+                for import in reader {
+                    let import = import.map_err(|e| Error::InvalidComponent(e.to_string()))?;
+                    imports.push(import.name.name.to_owned());
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(imports)
+}
+
+impl Runtime {
+    /// A runtime with the default configuration.
+    pub fn new() -> Result<Runtime> {
+        Self::with_config(&RuntimeConfig::default())
+    }
+
+    /// A runtime with `config`.
+    pub fn with_config(config: &RuntimeConfig) -> Result<Runtime> {
+        let mut wasm = Config::new();
+        wasm.strategy(wasmtime::Strategy::Cranelift)
+            .wasm_component_model(true)
+            .wasm_memory64(false)
+            .consume_fuel(true)
+            .epoch_interruption(true)
+            .max_wasm_stack(config.max_wasm_stack)
+            .parallel_compilation(true);
+        let engine = Engine::new(&wasm).map_err(|e| Error::Internal(format!("engine: {e}")))?;
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
+            .map_err(|e| Error::Internal(format!("linker: {e}")))?;
+        v0_1_0::Plugin::add_to_linker::<StoreData, HasSelf<StoreData>>(&mut linker, |s| s)
+            .map_err(|e| Error::Internal(format!("linker: {e}")))?;
+
+        let (stop, stopped) = mpsc::channel::<()>();
+        let ticking = engine.weak();
+        let tick = config.epoch_tick;
+        thread::Builder::new()
+            .name("smelt-epoch".into())
+            .spawn(move || {
+                while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(tick) {
+                    match ticking.upgrade() {
+                        Some(engine) => engine.increment_epoch(),
+                        None => break,
+                    }
+                }
+            })
+            .map_err(|e| Error::Internal(format!("epoch ticker: {e}")))?;
+        Ok(Runtime {
+            inner: Arc::new(Inner {
+                engine,
+                linker,
+                plugins: Mutex::new(HashMap::new()),
+                _ticker: stop,
+                epoch_tick: tick,
+            }),
+        })
+    }
+
+    /// Validates and compiles a component (or returns the one already compiled from the same
+    /// bytes): the wasm magic, component-not-module, the allowed imports, compilation, and the
+    /// `smelt:solution/solution` export.
+    pub fn load(&self, bytes: &[u8]) -> Result<Plugin> {
+        let digest = digest_of(bytes);
+        if let Some(plugin) = self.cached(&digest) {
+            return Ok(plugin);
+        }
+        let imports = component_imports(bytes)?;
+        if let Some(name) = imports.iter().find(|name| !import_allowed(name)) {
+            return Err(Error::ForbiddenImport { name: name.clone() });
+        }
+        let component = Component::new(&self.inner.engine, bytes)
+            .map_err(|e| Error::InvalidComponent(format!("{e:#}")))?;
+        let pre = self
+            .inner
+            .linker
+            .instantiate_pre(&component)
+            .map_err(|e| Error::InvalidComponent(format!("{e:#}")))?;
+        let pre = v0_1_0::PluginPre::new(pre).map_err(|e| {
+            Error::InvalidComponent(format!(
+                "does not export smelt:solution/solution@{}: {e:#}",
+                v0_1_0::VERSION
+            ))
+        })?;
+        let plugin = Plugin {
+            pre: Arc::new(pre),
+            engine: self.inner.engine.clone(),
+            epoch_tick: self.inner.epoch_tick,
+            digest: digest.clone(),
+            imports: Arc::new(imports),
+            size: bytes.len(),
+        };
+        self.inner
+            .plugins
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(digest, plugin.clone());
+        Ok(plugin)
+    }
+
+    /// The compiled plugin for `digest`, if this runtime has loaded it.
+    pub fn cached(&self, digest: &str) -> Option<Plugin> {
+        self.inner
+            .plugins
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(digest)
+            .cloned()
+    }
+}
+
+impl Plugin {
+    /// `sha256:<hex>` of the component bytes.
+    pub fn digest(&self) -> &str {
+        &self.digest
+    }
+
+    /// The WIT package version the component targets.
+    pub fn wit_version(&self) -> &'static str {
+        v0_1_0::VERSION
+    }
+
+    /// The component's import names.
+    pub fn imports(&self) -> &[String] {
+        &self.imports
+    }
+
+    /// Component size in bytes.
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
+    fn store(
+        &self,
+        limits: &Limits,
+    ) -> Result<(Store<StoreData>, MemoryOutputPipe, MemoryOutputPipe)> {
+        let stdout = MemoryOutputPipe::new(limits.log_bytes as usize);
+        let stderr = MemoryOutputPipe::new(limits.log_bytes as usize);
+        let wasi = WasiCtx::builder()
+            .stdin(ClosedInputStream)
+            .stdout(stdout.clone())
+            .stderr(stderr.clone())
+            .wall_clock(FixedWallClock)
+            .monotonic_clock(VirtualMonotonicClock(Default::default()))
+            .secure_random(seeded_rng(RANDOM_SEED))
+            .insecure_random(seeded_rng(RANDOM_SEED ^ 1))
+            .insecure_random_seed(u128::from(RANDOM_SEED))
+            .max_random_size(MAX_RANDOM_BYTES)
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false)
+            .build();
+        let data = StoreData {
+            wasi,
+            table: ResourceTable::new(),
+            limiter: Limiter {
+                memory_bytes: limits.memory_bytes,
+                table_elements: limits.table_elements,
+                peak_memory: 0,
+            },
+            logs: Vec::new(),
+            log_bytes: 0,
+            log_cap: limits.log_bytes,
+        };
+        let mut store = Store::new(&self.engine, data);
+        store.limiter(|d| &mut d.limiter);
+        store
+            .set_fuel(limits.fuel)
+            .map_err(|e| Error::Internal(format!("fuel: {e}")))?;
+        let ticks = limits
+            .timeout_ms
+            .div_ceil(self.epoch_tick.as_millis().max(1) as u64)
+            .max(1);
+        store.set_epoch_deadline(ticks);
+        store.epoch_deadline_trap();
+        Ok((store, stdout, stderr))
+    }
+
+    /// Calls `describe` under default limits.
+    pub fn describe(&self) -> Result<Descriptor> {
+        self.call(&Limits::default(), |plugin, store| {
+            plugin
+                .smelt_solution_solution()
+                .call_describe(store)
+                .map(|d| Ok(v0_1_0::descriptor_from(d)))
+        })
+        .0
+    }
+
+    /// Runs the solution once on `input`, in a fresh instance, under `limits`. The input is
+    /// passed as given: check it with [`crate::input_from_json`] first when it comes from outside.
+    pub fn run(&self, input: &Input, limits: &Limits) -> Run {
+        let wit_input = v0_1_0::input_to(input);
+        let (output, usage, logs) = self.call(limits, |plugin, store| {
+            plugin
+                .smelt_solution_solution()
+                .call_run(store, &wit_input)
+                .map(|result| match result {
+                    Ok(output) => Ok(v0_1_0::output_from(output)),
+                    Err(e) => Err(Error::Solution(v0_1_0::error_from(e))),
+                })
+        });
+        let output = output.and_then(|output| {
+            let size = output.approx_bytes() as u64;
+            if size > limits.output_bytes {
+                Err(Error::OutputTooLarge {
+                    size,
+                    limit: limits.output_bytes,
+                })
+            } else {
+                Ok(output)
+            }
+        });
+        Run {
+            output,
+            usage,
+            logs,
+        }
+    }
+
+    fn call<T>(
+        &self,
+        limits: &Limits,
+        f: impl FnOnce(&v0_1_0::Plugin, &mut Store<StoreData>) -> wasmtime::Result<Result<T>>,
+    ) -> (Result<T>, Usage, Vec<LogLine>) {
+        let (mut store, stdout, stderr) = match self.store(limits) {
+            Ok(s) => s,
+            Err(e) => return (Err(e), Usage::default(), Vec::new()),
+        };
+        let started = Instant::now();
+        let result = self
+            .pre
+            .instantiate(&mut store)
+            .and_then(|plugin| f(&plugin, &mut store));
+        let wall_ms = started.elapsed().as_secs_f64() * 1000.0;
+        let fuel = limits.fuel.saturating_sub(store.get_fuel().unwrap_or(0));
+        let data = store.into_data();
+        let usage = Usage {
+            fuel,
+            peak_memory_bytes: data.limiter.peak_memory,
+            wall_ms,
+        };
+        let mut logs = data.logs;
+        let (out, err) = (stdout.contents(), stderr.contents());
+        for (level, bytes) in [("stdout", &out), ("stderr", &err)] {
+            if !bytes.is_empty() {
+                logs.push(LogLine {
+                    level,
+                    message: crate::model::neutralise(&String::from_utf8_lossy(bytes)),
+                });
+            }
+        }
+        let printed_full =
+            out.len() as u64 >= limits.log_bytes || err.len() as u64 >= limits.log_bytes;
+        let result = match result {
+            Ok(result) => result,
+            Err(e) => Err(classify(
+                e,
+                limits,
+                printed_full,
+                &String::from_utf8_lossy(&err),
+            )),
+        };
+        (result, usage, logs)
+    }
+}
+
+fn seeded_rng(seed: u64) -> rand_wasi::rngs::StdRng {
+    use rand_wasi::SeedableRng;
+    rand_wasi::rngs::StdRng::seed_from_u64(seed)
+}
+
+/// Turns a wasmtime error from instantiate or call into the limit or trap that caused it.
+fn classify(error: wasmtime::Error, limits: &Limits, printed_full: bool, stderr: &str) -> Error {
+    if let Some(hit) = error.downcast_ref::<LimitHit>() {
+        return match *hit {
+            LimitHit::Memory { limit, requested } => Error::MemoryLimit { limit, requested },
+            LimitHit::Table { limit, requested } => Error::TableLimit { limit, requested },
+            LimitHit::Log { limit } => Error::LogTooLarge { limit },
+        };
+    }
+    if printed_full {
+        return Error::LogTooLarge {
+            limit: limits.log_bytes,
+        };
+    }
+    match error.downcast_ref::<Trap>() {
+        Some(Trap::OutOfFuel) => Error::OutOfFuel { limit: limits.fuel },
+        Some(Trap::Interrupt) => Error::Timeout {
+            limit_ms: limits.timeout_ms,
+        },
+        Some(Trap::StackOverflow) => Error::StackOverflow,
+        trap => {
+            if let Some(at) = stderr.find("panicked at") {
+                let message = crate::model::neutralise(stderr[at..].trim());
+                return Error::Panic {
+                    message: message.chars().take(2_000).collect(),
+                };
+            }
+            let message = match trap {
+                Some(trap) => trap.to_string(),
+                None => format!("{error:#}"),
+            };
+            Error::Trap {
+                message: crate::model::neutralise(&message)
+                    .chars()
+                    .take(2_000)
+                    .collect(),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn import_allow_list_matches_versions_not_prefixes() {
+        assert!(import_allowed("wasi:cli/stdout@0.2.3"));
+        assert!(import_allowed("smelt:solution/log@0.1.0"));
+        assert!(!import_allowed("wasi:cli/stdout@0.20.0"));
+        assert!(!import_allowed("wasi:sockets/tcp@0.2.3"));
+        assert!(!import_allowed("wasi:http/outgoing-handler@0.2.3"));
+        assert!(!import_allowed("smelt:solution/log@0.1.0-evil"));
+    }
+
+    #[test]
+    fn not_wasm_and_core_modules_are_told_apart() {
+        assert!(matches!(
+            component_imports(b"\x7fELF\x02\x01\x01\0\0\0"),
+            Err(Error::NotWasm(_))
+        ));
+        assert!(matches!(
+            component_imports(b"\0asm\x01\0\0\0"),
+            Err(Error::CoreModule)
+        ));
+        assert!(matches!(component_imports(b"\0asm\x0d\0\x01\0"), Ok(v) if v.is_empty()));
+    }
+}

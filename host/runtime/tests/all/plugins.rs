@@ -1,0 +1,168 @@
+//! Example plugins through the sandbox, against their published reference data.
+
+use serde_json::{Value as Json, json};
+use smelt_runtime::{
+    ColumnValues, Limits, Vector, VectorBundle, compare_expected, input_from_json,
+};
+
+use crate::load;
+
+/// Every pair of Sharma, Wu & Dalal (2005), Table 1 ("The CIEDE2000 color-difference formula:
+/// implementation notes, supplementary test data, and mathematical observations", Color Res.
+/// Appl. 30(1):21–30), each run through the dye-lot plugin as a component, to 4 decimals.
+#[test]
+fn dye_lot_matches_all_34_ciede2000_reference_pairs_in_wasm() {
+    let dir = smelt_artifacts::plugin_dir("dye-lot-color-qc");
+    let table = std::fs::read_to_string(format!("{dir}/vectors/sharma-2005-table1.txt")).unwrap();
+    let plugin = load(smelt_artifacts::plugin("dye-lot-color-qc"));
+    let descriptor = plugin.describe().unwrap();
+    let mut checked = 0;
+    for (i, line) in table
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .enumerate()
+    {
+        let v: Vec<f64> = line
+            .split_whitespace()
+            .map(|x| x.parse().unwrap())
+            .collect();
+        let input = json!({
+            "tables": {
+                "standard": {"L": [v[0]], "a": [v[1]], "b": [v[2]]},
+                "batches": {"batch": [format!("pair-{}", i + 1)], "L": [v[3]], "a": [v[4]], "b": [v[5]]}
+            }
+        });
+        let input = input_from_json(&input, &descriptor).unwrap();
+        let output = plugin.run(&input, &Limits::default()).output.unwrap();
+        let ColumnValues::Float64(de) = &output.tables["results"]["delta_e00"] else {
+            panic!("delta_e00 type")
+        };
+        assert!(
+            (de[0] - v[6]).abs() < 5e-5,
+            "pair {}: got {:.4}, published {:.4}",
+            i + 1,
+            de[0],
+            v[6]
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 34);
+}
+
+#[derive(serde::Deserialize)]
+struct ManifestVectors {
+    #[serde(default)]
+    vectors: Vec<VectorEntry>,
+}
+
+#[derive(serde::Deserialize)]
+struct VectorEntry {
+    name: String,
+    input: String,
+    expected: String,
+    tolerance: f64,
+}
+
+/// Reads a plugin's `[[vectors]]` from its smelt.toml into a bundle.
+pub fn vectors_of(dir: &str) -> VectorBundle {
+    let manifest: toml::Value =
+        toml::from_str(&std::fs::read_to_string(format!("{dir}/smelt.toml")).unwrap()).unwrap();
+    let entries: ManifestVectors = manifest.try_into().unwrap();
+    let read = |path: &str| -> Json {
+        serde_json::from_str(&std::fs::read_to_string(format!("{dir}/{path}")).unwrap()).unwrap()
+    };
+    VectorBundle {
+        vectors: entries
+            .vectors
+            .into_iter()
+            .map(|e| Vector {
+                name: e.name,
+                input: read(&e.input),
+                expected: read(&e.expected),
+                tolerance: e.tolerance,
+            })
+            .collect(),
+    }
+}
+
+/// Every example plugin's published vectors pass through the sandbox.
+#[test]
+fn every_plugin_passes_its_reference_vectors_in_wasm() {
+    let mut ran = 0;
+    for (name, dir, wasm) in smelt_artifacts::PLUGINS {
+        let plugin = load(wasm);
+        let descriptor = plugin.describe().unwrap();
+        assert_eq!(descriptor.name, *name);
+        let bundle = vectors_of(dir);
+        assert!(!bundle.vectors.is_empty(), "{name} has no vectors");
+        for vector in bundle.vectors {
+            let input = input_from_json(&vector.input, &descriptor)
+                .unwrap_or_else(|e| panic!("{name}/{}: {e}", vector.name));
+            let output = plugin
+                .run(&input, &Limits::default())
+                .output
+                .unwrap_or_else(|e| panic!("{name}/{}: {e}", vector.name));
+            let problems = compare_expected(&vector.expected, &output, vector.tolerance);
+            assert!(problems.is_empty(), "{name}/{}: {problems:#?}", vector.name);
+            ran += 1;
+        }
+    }
+    assert!(ran >= 2);
+}
+
+#[test]
+fn bad_input_is_a_solution_error_naming_the_row() {
+    let plugin = load(smelt_artifacts::plugin("dye-lot-color-qc"));
+    let descriptor = plugin.describe().unwrap();
+    let input = json!({
+        "tables": {
+            "standard": {"L": [50.0], "a": [0.0], "b": [0.0]},
+            "batches": {"batch": ["A", "B"], "L": [50.0, 150.0], "a": [0.0, 0.0], "b": [0.0, 0.0]}
+        }
+    });
+    let input = input_from_json(&input, &descriptor).unwrap();
+    let err = plugin.run(&input, &Limits::default()).output.unwrap_err();
+    assert_eq!(err.code(), "invalid_input");
+    assert!(
+        err.to_string()
+            .contains("table `batches`, column `L`, row 1"),
+        "{err}"
+    );
+}
+
+#[test]
+fn host_checks_input_against_the_descriptor() {
+    let plugin = load(smelt_artifacts::plugin("dye-lot-color-qc"));
+    let d = plugin.describe().unwrap();
+    let cases = [
+        (json!({"tables": {}}), "missing table `standard`"),
+        (
+            json!({"tables": {"standard": {"L": [1], "a": [1]}, "batches": {}}}),
+            "table `standard`: missing column `b`",
+        ),
+        (
+            json!({"tables": {"standard": {"L": [1], "a": [1], "b": ["x"]}, "batches": {}}}),
+            "table `standard`, column `b`, row 0: expected a number, found text",
+        ),
+        (
+            json!({"tables": {"standard": {"L": [1], "a": [1], "b": [1]}, "batches": {"batch": ["A"], "L": [1, 2], "a": [1], "b": [1]}}}),
+            "table `batches`: column `L` has 2 values but column `batch` has 1",
+        ),
+        (
+            json!({"tables": {"standard": {"L": [1], "a": [1], "b": [1]}, "batches": {"batch": ["A"], "L": [1], "a": [1], "b": [1]}}, "params": {"tolerance": -1}}),
+            "param `tolerance`: -1 is below the minimum 0.01",
+        ),
+        (
+            json!({"tables": {"standard": {"L": [1], "a": [1], "b": [1]}, "batches": {"batch": ["A"], "L": [1], "a": [1], "b": [1]}}, "params": {"speed": 1}}),
+            "unknown param `speed` (this solution takes: tolerance, kl)",
+        ),
+        (json!([1, 2]), "input: expected an object, found an array"),
+    ];
+    for (input, expected) in cases {
+        let err = input_from_json(&input, &d).unwrap_err().to_string();
+        assert!(
+            err.contains(expected),
+            "{input}: got `{err}`, wanted `{expected}`"
+        );
+    }
+}
