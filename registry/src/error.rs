@@ -164,6 +164,37 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
+    /// A stable, machine-readable code for the variant (for `{"error": {"code", ...}}`).
+    ///
+    /// Suggested HTTP statuses: `invalid_*` 400 (`invalid_manifest`, `manifest_mismatch` 422),
+    /// `unauthenticated` 401, `forbidden`/`not_owner` 403, `not_found`/`no_match` 404,
+    /// `already_exists`/`account_exists` 409; the rest are server faults (500) whose messages
+    /// should be logged, not returned.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::InvalidName { .. } => "invalid_name",
+            Error::InvalidVersion { .. } => "invalid_version",
+            Error::InvalidVersionReq { .. } => "invalid_version_req",
+            Error::InvalidDigest { .. } => "invalid_digest",
+            Error::InvalidManifest { .. } => "invalid_manifest",
+            Error::ManifestMismatch { .. } => "manifest_mismatch",
+            Error::InvalidJson { .. } => "invalid_json",
+            Error::InvalidArgument { .. } => "invalid_argument",
+            Error::AlreadyExists { .. } => "already_exists",
+            Error::NotOwner { .. } => "not_owner",
+            Error::Forbidden { .. } => "forbidden",
+            Error::AccountExists { .. } => "account_exists",
+            Error::Unauthenticated => "unauthenticated",
+            Error::NotFound { .. } => "not_found",
+            Error::NoMatch { .. } => "no_match",
+            Error::DigestMismatch { .. } => "digest_mismatch",
+            Error::AuditBroken { .. } => "audit_broken",
+            Error::Corrupt { .. } => "corrupt",
+            Error::Io { .. } => "io",
+            Error::Storage(_) => "storage",
+        }
+    }
+
     pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> Self {
         Error::Io {
             context: context.into(),

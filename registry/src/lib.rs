@@ -2,25 +2,41 @@
 //! content-addressed blob store, sled metadata behind a small [`Storage`] trait, semver
 //! resolution, accounts and tokens, a JSON document store and a hash-chained audit log.
 //!
-//! A [`Registry`] owns one data directory: `blobs/` (files named by SHA-256, written atomically,
-//! re-hashed on every read) and the sled database `meta/`. Every write returns only after it is
-//! on disk. Published versions never change; yanking hides, never deletes; a name@version is
-//! never reused; every state change appends to the audit log in the same transaction.
+//! A [`Registry`] owns one data directory:
+//!
+//! ```text
+//! <dir>/blobs/<sha256 hex>   components, manifests, vectors; written to blobs/tmp/, fsynced,
+//!                            renamed, directory fsynced; re-hashed on every read
+//! <dir>/meta/                the sled 0.34 database (one keyspace, see `Storage`)
+//! <dir>/meta.format          marker: a database is expected here
+//! <dir>/meta.commit          count of durable commits: a database behind it is refused
+//! ```
+//!
+//! Every write returns only after it is on disk. Published versions never change; yanking
+//! hides, never deletes; a name@version is never reused; every state change appends to the
+//! hash-chained audit log in the same transaction. Opening a damaged, truncated or rolled-back
+//! database is [`Error::Corrupt`], never a fresh empty registry. [`Registry`] is a cheap
+//! `Clone + Send + Sync` handle; sled allows one process per data directory.
+//!
+//! Actors are account names, as returned by [`Registry::authenticate`]. Roles: admin creates
+//! accounts and may yank anything; a provider publishes and owns the names it published first;
+//! a reviewer (or admin) sets reviews and scorecards; an enterprise only reads (and its
+//! deployments live in [`Docs`]). [`Error::code`] gives each error a stable code.
 //!
 //! What the HTTP layer calls:
 //!
 //! | route | call |
 //! | --- | --- |
 //! | bearer auth | [`Registry::authenticate`] → [`Account`] |
-//! | `POST /v1/accounts` | [`Registry::create_account`] (first start: [`Registry::bootstrap_admin`]) |
-//! | `DELETE /v1/tokens/{id}` | [`Registry::revoke_token`] |
+//! | accounts (admin) | [`Registry::create_account`], [`Registry::accounts`]; at first start [`Registry::bootstrap_admin`] |
+//! | tokens | [`Registry::create_token`], [`Registry::tokens`], `DELETE /v1/tokens/{id}` → [`Registry::revoke_token`] |
 //! | `PUT /v1/packages/{name}/{version}` | [`Registry::publish`] with [`PublishRequest::expect`] set from the URL |
-//! | package, version, resolve | [`Registry::package`], [`Registry::version`], [`Registry::resolve`] |
+//! | package, version, resolve | [`Registry::package`], [`Registry::version`], [`Registry::resolve`], [`Registry::package_names`] |
 //! | yank | [`Registry::yank`], [`Registry::unyank`] |
 //! | blobs by digest | [`Registry::blob`] |
-//! | search | [`Registry::search`] |
+//! | search | [`Registry::search`] with a [`SearchQuery`] |
 //! | reviews, scorecards | [`Registry::annotate`] / [`Registry::annotation`] with [`AnnotationKind`] |
-//! | deployments etc. | [`Registry::docs`] → [`Docs`] |
+//! | deployments, assessments, needs, usage | [`Registry::docs`] → [`Docs`] |
 //! | audit | [`Registry::audit_append`], [`Registry::audit_list`], [`Registry::verify`] |
 //!
 //! ```

@@ -330,8 +330,11 @@ impl Registry {
             }
         };
 
-        // Settle the common repeat without writing blobs; the transaction below decides.
-        if let Some(existing) = self.try_version(&name, &version)? {
+        // Settle the owner's common repeat without writing blobs; anyone else goes through the
+        // role and ownership checks of the transaction below, which decides.
+        if let Some(existing) = self.try_version(&name, &version)?
+            && existing.publisher == req.publisher
+        {
             return repeat(existing);
         }
 

@@ -17,6 +17,11 @@ fn check<T: std::fmt::Debug>(
     for (input, words) in cases {
         let err = parse(input).expect_err(input);
         assert!(variant(&err), "{input}: wrong variant {err:?}");
+        assert!(
+            err.code().starts_with("invalid_"),
+            "{input}: code {}",
+            err.code()
+        );
         let msg = err.to_string();
         assert!(msg.contains(words), "{input}: `{msg}` lacks `{words}`");
         assert!(msg == msg.to_lowercase() || msg.contains(input), "{msg}");

@@ -172,6 +172,11 @@ fn ownership_roles_and_url_identity() {
         matches!(&err, Error::NotOwner { name, owner } if name == "dye-lot" && owner == ACME),
         "{err:?}"
     );
+    // Identical bytes from someone else are still someone else's name.
+    let err = registry
+        .publish(request(OTHER, "dye-lot", "1.0.0", b"a"))
+        .unwrap_err();
+    assert!(matches!(err, Error::NotOwner { .. }), "{err:?}");
     for actor in [ENTERPRISE, REVIEWER, ADMIN] {
         let err = registry
             .publish(request(actor, "fresh-name", "1.0.0", b"c"))
