@@ -145,13 +145,12 @@ impl Registry {
 
     /// Walks the whole chain and returns [`Error::AuditBroken`] naming the first record that
     /// does not fit (wrong sequence, wrong link, payload or hash not matching, missing or extra
-    /// records against the head).
+    /// records against the head). Safe to run while records are being appended.
     pub fn verify(&self) -> Result<AuditSummary> {
-        let head: Option<Head> = match self.store().get(HEAD)? {
-            Some(b) => Some(decode(HEAD, &b)?),
-            None => None,
-        };
         let broken = |seq: u64, reason: String| Error::AuditBroken { seq, reason };
+        // The head read before the walk: every record up to it must be there and it must name
+        // the record at its seq. Records after it may be appends racing with this walk.
+        let before = self.head()?;
         let mut expected_seq = 1u64;
         let mut prev: Option<Digest> = None;
         let mut start = record_key(1);
@@ -193,37 +192,48 @@ impl Registry {
                         "record hash does not match its contents".into(),
                     ));
                 }
+                if before
+                    .as_ref()
+                    .is_some_and(|h| h.seq == record.seq && h.hash != record.hash)
+                {
+                    return Err(broken(
+                        record.seq,
+                        "the head names another hash for this record".into(),
+                    ));
+                }
                 prev = Some(record.hash);
                 expected_seq += 1;
             }
         }
         let records = expected_seq - 1;
-        match head {
-            None if records == 0 => {}
-            None => return Err(broken(1, "records exist but the head is missing".into())),
-            Some(h) if h.seq > records => {
+        let head_seq = before.as_ref().map_or(0, |h| h.seq);
+        if records < head_seq {
+            return Err(broken(
+                records + 1,
+                format!("record missing (the head is at seq {head_seq})"),
+            ));
+        }
+        if records > head_seq {
+            // Legitimate appends move the head with their record, so a head read now covers
+            // every record the walk saw.
+            let after = self.head()?.map_or(0, |h| h.seq);
+            if after < records {
                 return Err(broken(
-                    records + 1,
-                    format!("head is at seq {} but the record is missing", h.seq),
+                    after + 1,
+                    format!("record beyond the head (seq {after})"),
                 ));
             }
-            Some(h) if h.seq < records => {
-                return Err(broken(
-                    h.seq + 1,
-                    format!("record beyond the head (seq {})", h.seq),
-                ));
-            }
-            Some(h) if Some(h.hash) != prev => {
-                return Err(broken(
-                    records,
-                    "head hash does not match the last record".into(),
-                ));
-            }
-            Some(_) => {}
         }
         Ok(AuditSummary {
             records,
             head: prev,
         })
+    }
+
+    fn head(&self) -> Result<Option<Head>> {
+        self.store()
+            .get(HEAD)?
+            .map(|b| decode(HEAD, &b))
+            .transpose()
     }
 }

@@ -351,9 +351,15 @@ impl Manifest {
     /// Parses and validates `smelt.toml` text. Every error names the field and what was expected.
     pub fn from_toml(text: &str) -> Result<Manifest> {
         let de = toml::Deserializer::parse(text).map_err(|e| {
+            let at = e.span().map_or_else(String::new, |span| {
+                let before = &text[..span.start.min(text.len())];
+                let line = before.matches('\n').count() + 1;
+                let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+                format!(" at line {line}, column {column}")
+            });
             bad(
                 "(document)",
-                format!("expected valid toml: {}", e.to_string().trim()),
+                format!("expected valid toml{at}: {}", e.message().trim()),
             )
         })?;
         let manifest: Manifest = serde_path_to_error::deserialize(de).map_err(|e| {
@@ -639,7 +645,12 @@ mod tests {
                 "vectors[0].tolerance",
                 ">= 0",
             ),
-            ("[budget]", "[budget", "(document)", "expected valid toml"),
+            (
+                "[budget]",
+                "[budget",
+                "(document)",
+                "expected valid toml at line 20, column 8: unclosed table",
+            ),
             ("[budget]", "[bugdet]", "bugdet", "unknown field `bugdet`"),
         ];
         let mut seen = BTreeSet::new();

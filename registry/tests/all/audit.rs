@@ -146,3 +146,58 @@ fn removed_record_is_reported() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn record_appended_beyond_the_head_is_reported() {
+    let (dir, registry) = populated();
+    let last = registry.audit_list(9, 1).unwrap().remove(0);
+    drop(registry);
+    // A well-formed, correctly linked record slipped in without moving the head.
+    let mut forged = last.clone();
+    forged.seq = 10;
+    forged.prev = Some(last.hash);
+    forged.action = "publish".into();
+    forged.hash = forged.compute_hash();
+    let db = sled::open(dir.path().join("meta")).unwrap();
+    db.insert(
+        format!("audit/rec/{:020}", 10),
+        serde_json::to_vec(&forged).unwrap(),
+    )
+    .unwrap();
+    db.flush().unwrap();
+    drop(db);
+    let registry = Registry::open(dir.path()).unwrap();
+    match registry.verify() {
+        Err(Error::AuditBroken { seq: 10, reason }) => {
+            assert!(reason.contains("beyond the head"), "{reason}")
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn verify_agrees_with_concurrent_appends() {
+    let (_dir, registry) = fresh();
+    let writers: Vec<_> = (0..2)
+        .map(|t| {
+            let registry = registry.clone();
+            std::thread::spawn(move || {
+                for i in 0..100 {
+                    registry
+                        .audit_append(ADMIN, "deploy", &format!("t{t}/{i}"), "{}")
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    let mut checks = 0;
+    while !writers.iter().all(|w| w.is_finished()) {
+        registry.verify().unwrap();
+        checks += 1;
+    }
+    for w in writers {
+        w.join().unwrap();
+    }
+    assert_eq!(registry.verify().unwrap().records, 5 + 200);
+    assert!(checks > 0);
+}

@@ -127,6 +127,8 @@ fn acknowledged_publishes_survive_sigkill() {
     let mut acked: BTreeMap<String, Digest> = BTreeMap::new();
     let mut killed_before_ready = 0;
     let rounds = kills();
+    let stderr_path = dir.path().join("child.stderr");
+    let child_stderr = || std::fs::read_to_string(&stderr_path).unwrap_or_default();
     for round in 0..rounds {
         let mut child = Command::new(&exe)
             .args([
@@ -139,7 +141,7 @@ fn acknowledged_publishes_survive_sigkill() {
             .env(DIR_VAR, dir.path())
             .env(ROUND_VAR, round.to_string())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(&stderr_path).unwrap())
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
@@ -160,9 +162,11 @@ fn acknowledged_publishes_survive_sigkill() {
         if rng.random_ratio(1, 5) {
             std::thread::sleep(Duration::from_millis(rng.random_range(0..40)));
         } else {
-            ready_rx
-                .recv_timeout(Duration::from_secs(20))
-                .expect("child became ready");
+            if let Err(e) = ready_rx.recv_timeout(Duration::from_secs(20)) {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("child never became ready ({e}):\n{}", child_stderr());
+            }
             std::thread::sleep(Duration::from_micros(rng.random_range(0..120_000)));
         }
         // SAFETY: kill(2) on a pid we spawned and have not yet waited for.
@@ -170,7 +174,10 @@ fn acknowledged_publishes_survive_sigkill() {
         assert_eq!(rc, 0, "kill failed");
         let status = child.wait().unwrap();
         if status.code().is_some() {
-            panic!("child exited by itself ({status}); it should only die by SIGKILL");
+            panic!(
+                "child exited by itself ({status}); it should only die by SIGKILL:\n{}",
+                child_stderr()
+            );
         }
         let lines = reader.join().unwrap();
         if !lines.iter().any(|l| l == "ready") {
