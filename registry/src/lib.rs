@@ -91,3 +91,14 @@ pub use registry::{
 };
 pub use storage::{Entries, SledStorage, Storage, Txn};
 pub use types::{Digest, PackageName, Version, VersionReq};
+
+#[cfg(test)]
+mod tests {
+    /// The server shares one handle across its request tasks.
+    #[test]
+    fn registry_handle_is_clone_send_sync() {
+        fn assert<T: Clone + Send + Sync + 'static>() {}
+        assert::<super::Registry>();
+        assert::<super::Docs>();
+    }
+}
