@@ -1,6 +1,7 @@
 //! A JSON document store in the registry database for higher layers (deployments,
 //! assessments, needs, usage), with the same durability as publishing.
 
+use crate::audit::{self, AuditRecord};
 use crate::registry::{Registry, check_json};
 use crate::storage::Storage;
 use crate::types::name_problem;
@@ -65,6 +66,25 @@ impl Docs {
         let k = self.key(key)?;
         check_json("document", json)?;
         self.store().run(|tx| tx.put(&k, json.as_bytes()))
+    }
+
+    /// Writes (replaces) the document at `key` and appends an audit record for it (payload: the
+    /// document) in one transaction, so a deploy, upgrade or rollback is never stored without
+    /// its record or recorded without being stored.
+    pub fn put_audited(
+        &self,
+        key: &str,
+        json: &str,
+        actor: &str,
+        action: &str,
+        subject: &str,
+    ) -> Result<AuditRecord> {
+        let k = self.key(key)?;
+        check_json("document", json)?;
+        self.store().run(|tx| {
+            tx.put(&k, json.as_bytes())?;
+            audit::append(tx, actor, action, subject, json)
+        })
     }
 
     /// Writes the document only if `key` is free; returns whether it did.

@@ -36,7 +36,7 @@
 //! | blobs by digest | [`Registry::blob`] |
 //! | search | [`Registry::search`] with a [`SearchQuery`] |
 //! | reviews, scorecards | [`Registry::annotate`] / [`Registry::annotation`] with [`AnnotationKind`] |
-//! | deployments, assessments, needs, usage | [`Registry::docs`] → [`Docs`] |
+//! | deployments, assessments, needs, usage | [`Registry::docs`] → [`Docs`] ([`Docs::put_audited`] for audited state changes) |
 //! | audit | [`Registry::audit_append`], [`Registry::audit_list`], [`Registry::verify`] |
 //!
 //! ```

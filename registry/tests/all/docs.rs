@@ -2,7 +2,7 @@
 
 use smelt_registry::{Error, Registry};
 
-use crate::fresh;
+use crate::{ADMIN, fresh};
 
 #[test]
 fn documents_round_trip_and_persist() {
@@ -84,4 +84,28 @@ fn documents_round_trip_and_persist() {
             .len(),
         3
     );
+}
+
+#[test]
+fn audited_put_stores_and_records_together() {
+    let (_dir, registry) = fresh();
+    let deployments = registry.docs("deployments").unwrap();
+    let record = deployments
+        .put_audited("mill/d1", r#"{"pin":"1.0.0"}"#, ADMIN, "deploy", "mill/d1")
+        .unwrap();
+    assert_eq!(record.action, "deploy");
+    assert_eq!(record.payload, r#"{"pin":"1.0.0"}"#);
+    assert_eq!(
+        deployments.get("mill/d1").unwrap().as_deref(),
+        Some(r#"{"pin":"1.0.0"}"#)
+    );
+    assert_eq!(registry.verify().unwrap().records, record.seq);
+    // A bad document neither stores nor records anything.
+    assert!(
+        deployments
+            .put_audited("mill/d2", "{", ADMIN, "deploy", "mill/d2")
+            .is_err()
+    );
+    assert_eq!(deployments.get("mill/d2").unwrap(), None);
+    assert_eq!(registry.verify().unwrap().records, record.seq);
 }
