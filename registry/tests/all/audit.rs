@@ -1,18 +1,34 @@
 //! The audit chain: what gets recorded, and tampering found at the right record.
 
-use smelt_registry::{Error, Registry};
+use smelt_registry::{AuditRecord, Error, Registry};
 
 use crate::{ACME, ADMIN, fresh, request};
 
-/// Rewrites record `seq` in the closed database at `dir` with `edit`.
-fn tamper(dir: &std::path::Path, seq: u64, edit: impl FnOnce(&mut serde_json::Value)) {
+fn record_key(seq: u64) -> String {
+    format!("audit/rec/{seq:020}")
+}
+
+/// Changes the closed database at `dir` behind the registry's back with `change`, reopens it
+/// and returns `(seq, reason)` of the break `verify()` reports.
+fn verify_after(dir: &std::path::Path, change: impl FnOnce(&sled::Db)) -> (u64, String) {
     let db = sled::open(dir.join("meta")).unwrap();
-    let key = format!("audit/rec/{seq:020}");
-    let mut value: serde_json::Value =
-        serde_json::from_slice(&db.get(&key).unwrap().expect("record exists")).unwrap();
-    edit(&mut value);
-    db.insert(key, serde_json::to_vec(&value).unwrap()).unwrap();
+    change(&db);
     db.flush().unwrap();
+    drop(db);
+    let registry = Registry::open(dir).unwrap();
+    match registry.verify() {
+        Err(Error::AuditBroken { seq, reason }) => (seq, reason),
+        other => panic!("expected AuditBroken, got {other:?}"),
+    }
+}
+
+/// Rewrites the JSON of record `seq` with `edit`.
+fn edit_record(db: &sled::Db, seq: u64, edit: impl FnOnce(&mut serde_json::Value)) {
+    let mut value: serde_json::Value =
+        serde_json::from_slice(&db.get(record_key(seq)).unwrap().expect("record exists")).unwrap();
+    edit(&mut value);
+    db.insert(record_key(seq), serde_json::to_vec(&value).unwrap())
+        .unwrap();
 }
 
 /// A registry with 5 account records, then publish (6), yank (7), app event (8), publish (9).
@@ -96,15 +112,9 @@ fn edited_records_are_reported_at_their_sequence_number() {
         let (dir, registry) = populated();
         registry.verify().unwrap();
         drop(registry);
-        tamper(dir.path(), *seq, edit);
-        let registry = Registry::open(dir.path()).unwrap();
-        match registry.verify() {
-            Err(Error::AuditBroken { seq: bad, reason }) => {
-                assert_eq!(bad, *seq, "{reason}");
-                assert!(reason.contains(reason_words), "{reason}");
-            }
-            other => panic!("seq {seq}: expected AuditBroken, got {other:?}"),
-        }
+        let (bad, reason) = verify_after(dir.path(), |db| edit_record(db, *seq, edit));
+        assert_eq!(bad, *seq, "{reason}");
+        assert!(reason.contains(reason_words), "{reason}");
     }
 }
 
@@ -113,38 +123,27 @@ fn recomputed_hash_still_breaks_the_next_link() {
     let (dir, registry) = populated();
     drop(registry);
     // A careful forger fixes the record's own hash; the next record's link then gives it away.
-    let db = sled::open(dir.path().join("meta")).unwrap();
-    let key = format!("audit/rec/{:020}", 4);
-    let mut record: smelt_registry::AuditRecord =
-        serde_json::from_slice(&db.get(&key).unwrap().unwrap()).unwrap();
-    record.actor = "forger".into();
-    record.hash = record.compute_hash();
-    db.insert(key, serde_json::to_vec(&record).unwrap())
-        .unwrap();
-    db.flush().unwrap();
-    drop(db);
-    let registry = Registry::open(dir.path()).unwrap();
-    assert!(matches!(
-        registry.verify(),
-        Err(Error::AuditBroken { seq: 5, .. })
-    ));
+    let (seq, reason) = verify_after(dir.path(), |db| {
+        let mut record: AuditRecord =
+            serde_json::from_slice(&db.get(record_key(4)).unwrap().unwrap()).unwrap();
+        record.actor = "forger".into();
+        record.hash = record.compute_hash();
+        db.insert(record_key(4), serde_json::to_vec(&record).unwrap())
+            .unwrap();
+    });
+    assert_eq!(seq, 5, "{reason}");
+    assert!(reason.contains("previous-hash link"), "{reason}");
 }
 
 #[test]
 fn removed_record_is_reported() {
     let (dir, registry) = populated();
     drop(registry);
-    let db = sled::open(dir.path().join("meta")).unwrap();
-    db.remove(format!("audit/rec/{:020}", 5)).unwrap();
-    db.flush().unwrap();
-    drop(db);
-    let registry = Registry::open(dir.path()).unwrap();
-    match registry.verify() {
-        Err(Error::AuditBroken { seq: 5, reason }) => {
-            assert!(reason.contains("expected seq 5"), "{reason}")
-        }
-        other => panic!("{other:?}"),
-    }
+    let (seq, reason) = verify_after(dir.path(), |db| {
+        db.remove(record_key(5)).unwrap();
+    });
+    assert_eq!(seq, 5, "{reason}");
+    assert!(reason.contains("expected seq 5"), "{reason}");
 }
 
 #[test]
@@ -158,21 +157,12 @@ fn record_appended_beyond_the_head_is_reported() {
     forged.prev = Some(last.hash);
     forged.action = "publish".into();
     forged.hash = forged.compute_hash();
-    let db = sled::open(dir.path().join("meta")).unwrap();
-    db.insert(
-        format!("audit/rec/{:020}", 10),
-        serde_json::to_vec(&forged).unwrap(),
-    )
-    .unwrap();
-    db.flush().unwrap();
-    drop(db);
-    let registry = Registry::open(dir.path()).unwrap();
-    match registry.verify() {
-        Err(Error::AuditBroken { seq: 10, reason }) => {
-            assert!(reason.contains("beyond the head"), "{reason}")
-        }
-        other => panic!("{other:?}"),
-    }
+    let (seq, reason) = verify_after(dir.path(), |db| {
+        db.insert(record_key(10), serde_json::to_vec(&forged).unwrap())
+            .unwrap();
+    });
+    assert_eq!(seq, 10, "{reason}");
+    assert!(reason.contains("beyond the head"), "{reason}");
 }
 
 #[test]
