@@ -109,3 +109,23 @@ fn audited_put_stores_and_records_together() {
     assert_eq!(deployments.get("mill/d2").unwrap(), None);
     assert_eq!(registry.verify().unwrap().records, record.seq);
 }
+
+#[test]
+fn insert_if_absent_has_one_winner_under_contention() {
+    let (_dir, registry) = fresh();
+    let handles: Vec<_> = (0..16)
+        .map(|i| {
+            let docs = registry.docs("deployments").unwrap();
+            std::thread::spawn(move || {
+                docs.insert_if_absent("mill/next-id", &format!("{{\"by\":{i}}}"))
+                    .unwrap()
+            })
+        })
+        .collect();
+    let wins = handles
+        .into_iter()
+        .map(|h| h.join().unwrap())
+        .filter(|won| *won)
+        .count();
+    assert_eq!(wins, 1);
+}
