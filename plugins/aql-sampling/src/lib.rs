@@ -29,48 +29,78 @@ fn required<T>(value: Option<T>, name: &str) -> Result<T, SolutionError> {
 
 impl Solution for AqlSampling {
     fn describe() -> Descriptor {
-        let mut levels = tables::LEVELS.to_vec();
-        levels.sort_by_key(|l| !l.starts_with('S'));
+        let lot_size = ParamSpec::int64("lot_size", "items", "Items in the lot or batch submitted")
+            .range(2.0, 1e15);
+        let level = ParamSpec::text(
+            "inspection_level",
+            "",
+            "Inspection level of Table I: general I, II (usual), III, or special S-1 to S-4",
+        )
+        .default_text(DEFAULT_LEVEL)
+        .choices(&tables::LEVELS);
+        let aql = ParamSpec::float64(
+            "aql",
+            "%",
+            "Acceptance quality limit: percent nonconforming (or nonconformities per 100 \
+             items), a value of the preferred series 0.010 … 1000",
+        )
+        .range(0.010, 1000.0);
+        let severity = ParamSpec::text(
+            "severity",
+            "",
+            "Severity under the switching rules: normal (Table II-A), tightened (II-B) or \
+             reduced (II-C)",
+        )
+        .default_text(DEFAULT_SEVERITY)
+        .choices(&Severity::NAMES);
+        let defects = ParamSpec::int64(
+            "defects",
+            "items",
+            "Nonconforming items (or nonconformities) found in the sample, for the decision",
+        )
+        .optional()
+        .range(0.0, 1e15);
+        let plan = TableSpec::new("plan", "The single sampling plan (one row)")
+            .rows(1, Some(1))
+            .column(ColumnSpec::text(
+                "code_letter",
+                "",
+                "Sample size code letter (Table I)",
+            ))
+            .column(ColumnSpec::text(
+                "plan_letter",
+                "",
+                "Code letter whose plan is used once the table's arrows are followed",
+            ))
+            .column(ColumnSpec::int64(
+                "sample_size",
+                "items",
+                "Items to inspect: n, or the whole lot when n ≥ lot size",
+            ))
+            .column(ColumnSpec::int64("accept", "items", "Acceptance number Ac"))
+            .column(ColumnSpec::int64("reject", "items", "Rejection number Re"))
+            .column(ColumnSpec::text(
+                "decision",
+                "",
+                "accept or reject (only when `defects` is given)",
+            ));
         Descriptor::new(
             "aql-sampling",
             env!("CARGO_PKG_VERSION"),
-            "ISO 2859-1 / ANSI/ASQ Z1.4 single sampling plan (code letter, n, Ac, Re) and lot decision",
+            "ISO 2859-1 / ANSI/ASQ Z1.4 single sampling plan (code letter, n, Ac, Re) and decision",
         )
-        .param(
-            ParamSpec::int64("lot_size", "items", "Number of items in the lot or batch submitted for inspection")
-                .range(2.0, 1e15),
-        )
-        .param(
-            ParamSpec::text("inspection_level", "", "Inspection level of Table I: general I, II (usual), III, or special S-1 to S-4")
-                .default_text(DEFAULT_LEVEL)
-                .choices(&tables::LEVELS),
-        )
-        .param(
-            ParamSpec::float64("aql", "%", "Acceptance quality limit: percent nonconforming (or nonconformities per 100 items), a value of the preferred series 0.010 … 1000")
-                .range(0.010, 1000.0),
-        )
-        .param(
-            ParamSpec::text("severity", "", "Inspection severity under the switching rules: normal (Table II-A), tightened (II-B) or reduced (II-C)")
-                .default_text(DEFAULT_SEVERITY)
-                .choices(&Severity::NAMES),
-        )
-        .param(
-            ParamSpec::int64("defects", "items", "Nonconforming items (or nonconformities) found in the sample; give it to get the lot decision")
-                .optional()
-                .range(0.0, 1e15),
-        )
-        .output(
-            TableSpec::new("plan", "The single sampling plan (one row)")
-                .rows(1, Some(1))
-                .column(ColumnSpec::text("code_letter", "", "Sample size code letter of the lot (Table I)"))
-                .column(ColumnSpec::text("plan_letter", "", "Code letter whose plan is used after following the table's arrows"))
-                .column(ColumnSpec::int64("sample_size", "items", "Items to inspect: n, or the whole lot when n ≥ lot size"))
-                .column(ColumnSpec::int64("accept", "items", "Acceptance number Ac: accept the lot with at most this many"))
-                .column(ColumnSpec::int64("reject", "items", "Rejection number Re: reject the lot with at least this many"))
-                .column(ColumnSpec::text("decision", "", "accept or reject (only when `defects` is given)")),
-        )
+        .param(lot_size)
+        .param(level)
+        .param(aql)
+        .param(severity)
+        .param(defects)
+        .output(plan)
         .metric(MetricSpec::new("sample_size", "items", "Items to inspect"))
-        .metric(MetricSpec::new("inspected_fraction", "%", "Share of the lot inspected"))
+        .metric(MetricSpec::new(
+            "inspected_fraction",
+            "%",
+            "Share of the lot inspected",
+        ))
     }
 
     fn run(input: Input) -> Result<Output, SolutionError> {
@@ -95,7 +125,12 @@ impl Solution for AqlSampling {
         })?;
         let aql = required(input.float64_param("aql")?, "aql")?;
         let column = aql_column(aql).ok_or_else(|| {
-            param_error("aql", format!("{aql} is not in the preferred series (0.010, 0.015, 0.025, 0.040, 0.065, 0.10, 0.15, 0.25, 0.40, 0.65, 1.0, 1.5, 2.5, 4.0, 6.5, 10, 15, 25, 40, 65, 100, 150, 250, 400, 650, 1000)"))
+            let series: Vec<String> = tables::AQL_SERIES.iter().map(f64::to_string).collect();
+            let problem = format!(
+                "{aql} is not in the preferred series ({})",
+                series.join(", ")
+            );
+            param_error("aql", problem)
         })?;
         let severity_name = input.text_param("severity")?.unwrap_or(DEFAULT_SEVERITY);
         let severity = Severity::parse(severity_name).ok_or_else(|| {
@@ -124,7 +159,8 @@ impl Solution for AqlSampling {
             output.push_finding(Finding::info(
                 "arrow-followed",
                 format!(
-                    "{table} has an arrow at code letter {letter}, AQL {aql_text}: the plan of letter {} is used (n = {}, Ac {}, Re {})",
+                    "{table} has an arrow at code letter {letter}, AQL {aql_text}: the plan of \
+                     letter {} is used (n = {}, Ac {}, Re {})",
                     plan.letter, plan.n, plan.ac, plan.re
                 ),
             ));
@@ -132,7 +168,11 @@ impl Solution for AqlSampling {
         let sample_size = if u64::from(plan.n) >= lot {
             output.push_finding(Finding::warning(
                 "hundred-percent-inspection",
-                format!("sample size {} ≥ lot size {lot}: inspect every item of the lot (100 % inspection)", plan.n),
+                format!(
+                    "sample size {} ≥ lot size {lot}: inspect every item of the lot (100 % \
+                     inspection)",
+                    plan.n
+                ),
             ));
             lot
         } else {
@@ -155,7 +195,11 @@ impl Solution for AqlSampling {
                 Decision::Accept => {}
                 Decision::AcceptReinstateNormal => output.push_finding(Finding::warning(
                     "reinstate-normal-inspection",
-                    format!("{count} found: above Ac {} but below Re {}: the lot is accepted, but normal inspection is reinstated", plan.ac, plan.re),
+                    format!(
+                        "{count} found: above Ac {} but below Re {}: the lot is accepted, but \
+                         normal inspection is reinstated",
+                        plan.ac, plan.re
+                    ),
                 )),
                 Decision::Reject => output.push_finding(Finding::warning(
                     "lot-rejected",

@@ -162,6 +162,14 @@ pub struct Violation {
 }
 
 impl RuleSet {
+    /// The set's name as the `rules` param spells it, and the prefix of its finding codes.
+    pub fn name(self) -> &'static str {
+        match self {
+            RuleSet::WesternElectric => "western-electric",
+            RuleSet::Nelson => "nelson",
+        }
+    }
+
     /// What rule `rule` of this set says.
     pub fn describe(self, rule: u8) -> &'static str {
         match (self, rule) {

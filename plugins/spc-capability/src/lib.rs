@@ -31,58 +31,345 @@ fn param_error(name: &str, problem: impl std::fmt::Display) -> SolutionError {
 
 impl Solution for SpcCapability {
     fn describe() -> Descriptor {
-        Descriptor::new(
+        let measurements = TableSpec::new(
+            TABLE,
+            "One row per measured part, in production order; rows with the same subgroup id \
+             form a rational subgroup (e.g. 5 consecutive parts)",
+        )
+        .rows(4, None)
+        .column(ColumnSpec::text(
+            "subgroup",
+            "",
+            "Subgroup id (sample number, time or lot); charted in order of first appearance",
+        ))
+        .column(ColumnSpec::float64(
+            "value",
+            "mm",
+            "Measured value of the quality characteristic (mm, or the `unit` param's unit)",
+        ));
+        let points = TableSpec::new("points", "One row per subgroup: the plotted points")
+            .column(ColumnSpec::text("subgroup", "", "Subgroup id"))
+            .column(ColumnSpec::int64(
+                "first_row",
+                "",
+                "Zero-based row of its first value",
+            ))
+            .column(ColumnSpec::int64("n", "", "Subgroup size"))
+            .column(ColumnSpec::float64(
+                "mean",
+                "mm",
+                "Subgroup mean x̄ (X̄ chart point)",
+            ))
+            .column(ColumnSpec::float64(
+                "range",
+                "mm",
+                "Subgroup range R (R chart point)",
+            ))
+            .column(ColumnSpec::float64(
+                "stdev",
+                "mm",
+                "Subgroup standard deviation s",
+            ))
+            .column(ColumnSpec::text(
+                "xbar_rules",
+                "",
+                "Run rules this point completes on the X̄ chart, e.g. `1,5`; empty when none",
+            ))
+            .column(ColumnSpec::boolean(
+                "dispersion_out",
+                "",
+                "R (or S) beyond its limits",
+            ));
+        let limits = TableSpec::new("limits", "Control limits: one row per chart")
+            .rows(2, Some(2))
+            .column(ColumnSpec::text("chart", "", "xbar, r or s"))
+            .column(ColumnSpec::float64("lcl", "mm", "Lower control limit"))
+            .column(ColumnSpec::float64("cl", "mm", "Centre line"))
+            .column(ColumnSpec::float64("ucl", "mm", "Upper control limit"));
+        let chart = ParamSpec::text(
+            "chart",
+            "",
+            "xbar-r: X̄ and R charts, σ within = R̄/d2; xbar-s: X̄ and S charts, σ within = \
+             s̄/c4 (better for subgroups above 10)",
+        )
+        .default_text("xbar-r")
+        .choices(&["xbar-r", "xbar-s"]);
+        let rules = ParamSpec::text(
+            "rules",
+            "",
+            "Run rules on the X̄ chart: western-electric (rules 1–4) or nelson (tests 1–8); \
+             rule 1 on the R/S chart",
+        )
+        .default_text("western-electric")
+        .choices(&["western-electric", "nelson"]);
+        let limit = |name: &str, what: &str| {
+            ParamSpec::float64(name, "mm", what)
+                .optional()
+                .range(-1e300, 1e300)
+        };
+        let unit = ParamSpec::text(
+            "unit",
+            "",
+            "Unit of the values, to label outputs (mm, µm, V, Ω …)",
+        )
+        .default_text("mm");
+        let metrics = [
+            ("grand_mean", "mm", "Grand mean x̿ (X̄ chart centre line)"),
+            ("r_bar", "mm", "Mean subgroup range R̄"),
+            ("s_bar", "mm", "Mean subgroup standard deviation s̄"),
+            (
+                "sigma_within",
+                "mm",
+                "σ within subgroups: R̄/d2 (X̄-R) or s̄/c4 (X̄-S)",
+            ),
+            (
+                "sigma_overall",
+                "mm",
+                "Sample standard deviation of all values",
+            ),
+            ("cp", "", "(USL − LSL) / 6σ within; needs both limits"),
+            (
+                "cpk",
+                "",
+                "min(USL − x̿, x̿ − LSL) / 3σ within, or the one given side",
+            ),
+            ("pp", "", "(USL − LSL) / 6σ overall; needs both limits"),
+            (
+                "ppk",
+                "",
+                "min(USL − x̄, x̄ − LSL) / 3σ overall, or the one given side",
+            ),
+            (
+                "out_of_control_subgroups",
+                "",
+                "Subgroups breaking a rule on either chart",
+            ),
+        ];
+        let descriptor = Descriptor::new(
             "spc-capability",
             env!("CARGO_PKG_VERSION"),
             "X̄-R / X̄-S control limits, Western Electric or Nelson rule violations, Cp, Cpk, Pp, Ppk",
         )
-        .input(
-            TableSpec::new(TABLE, "One row per measured part, in production order; rows with the same subgroup id form a rational subgroup (e.g. 5 consecutive parts)")
-                .rows(4, None)
-                .column(ColumnSpec::text("subgroup", "", "Subgroup id (sample number, time or lot); subgroups are charted in order of first appearance"))
-                .column(ColumnSpec::float64("value", "mm", "Measured value of the quality characteristic (mm, or the unit named by the `unit` param)")),
-        )
-        .param(ParamSpec::text("chart", "", "xbar-r: X̄ and R charts, σ within = R̄/d2; xbar-s: X̄ and S charts, σ within = s̄/c4 (better for subgroups above 10)")
-            .default_text("xbar-r")
-            .choices(&["xbar-r", "xbar-s"]))
-        .param(ParamSpec::float64("lsl", "mm", "Lower specification limit").optional().range(-1e300, 1e300))
-        .param(ParamSpec::float64("usl", "mm", "Upper specification limit").optional().range(-1e300, 1e300))
-        .param(ParamSpec::text("rules", "", "Run rules on the X̄ chart: western-electric (rules 1–4) or nelson (tests 1–8); rule 1 on the R/S chart")
-            .default_text("western-electric")
-            .choices(&["western-electric", "nelson"]))
-        .param(ParamSpec::text("unit", "", "Unit of the measured values, used to label outputs (e.g. mm, µm, V, Ω)").default_text("mm"))
-        .output(
-            TableSpec::new("points", "One row per subgroup: the plotted points")
-                .column(ColumnSpec::text("subgroup", "", "Subgroup id"))
-                .column(ColumnSpec::int64("first_row", "", "Zero-based row of the subgroup's first measurement"))
-                .column(ColumnSpec::int64("n", "", "Subgroup size"))
-                .column(ColumnSpec::float64("mean", "mm", "Subgroup mean x̄ (X̄ chart point)"))
-                .column(ColumnSpec::float64("range", "mm", "Subgroup range R (R chart point)"))
-                .column(ColumnSpec::float64("stdev", "mm", "Subgroup standard deviation s (S chart point)"))
-                .column(ColumnSpec::text("xbar_rules", "", "Run rules this point completes on the X̄ chart, e.g. `1,5`; empty when none"))
-                .column(ColumnSpec::boolean("dispersion_out", "", "R (or S) beyond its control limits")),
-        )
-        .output(
-            TableSpec::new("limits", "Control limits: one row per chart")
-                .rows(2, Some(2))
-                .column(ColumnSpec::text("chart", "", "xbar, r or s"))
-                .column(ColumnSpec::float64("lcl", "mm", "Lower control limit"))
-                .column(ColumnSpec::float64("cl", "mm", "Centre line"))
-                .column(ColumnSpec::float64("ucl", "mm", "Upper control limit")),
-        )
-        .metric(MetricSpec::new("grand_mean", "mm", "Grand mean x̿ (X̄ chart centre line)"))
-        .metric(MetricSpec::new("r_bar", "mm", "Mean subgroup range R̄"))
-        .metric(MetricSpec::new("s_bar", "mm", "Mean subgroup standard deviation s̄"))
-        .metric(MetricSpec::new("sigma_within", "mm", "σ within subgroups: R̄/d2 (X̄-R) or s̄/c4 (X̄-S)"))
-        .metric(MetricSpec::new("sigma_overall", "mm", "Sample standard deviation of all values"))
-        .metric(MetricSpec::new("cp", "", "(USL − LSL) / 6σ within; needs both limits"))
-        .metric(MetricSpec::new("cpk", "", "min(USL − x̿, x̿ − LSL) / 3σ within; the given side when one limit"))
-        .metric(MetricSpec::new("pp", "", "(USL − LSL) / 6σ overall; needs both limits"))
-        .metric(MetricSpec::new("ppk", "", "min(USL − x̄, x̄ − LSL) / 3σ overall"))
-        .metric(MetricSpec::new("out_of_control_subgroups", "", "Subgroups breaking a rule on either chart"))
+        .input(measurements)
+        .param(chart)
+        .param(limit("lsl", "Lower specification limit"))
+        .param(limit("usl", "Upper specification limit"))
+        .param(rules)
+        .param(unit)
+        .output(points)
+        .output(limits);
+        metrics
+            .into_iter()
+            .fold(descriptor, |d, (name, unit, what)| {
+                d.metric(MetricSpec::new(name, unit, what))
+            })
     }
 
     fn run(input: Input) -> Result<Output, SolutionError> {
+        let params = Params::read(&input)?;
+        let table = input.table(TABLE)?;
+        table.rows_at_least(4)?;
+        let ids = table.text("subgroup")?;
+        let values = table.float64("value")?;
+        for (row, &v) in values.iter().enumerate() {
+            table.finite("value", row, v)?;
+        }
+        let groups = group_rows(ids);
+        let constants = check_sizes(table, ids, &groups)?;
+        let n = constants.n;
+
+        let mut buffer = Vec::with_capacity(n);
+        let stats: Vec<SubgroupStats> = groups
+            .iter()
+            .map(|g| {
+                buffer.clear();
+                buffer.extend(g.rows.iter().map(|&r| values[r]));
+                subgroup_stats(&buffer)
+            })
+            .collect();
+        let charts = control_limits(params.kind, &constants, &stats);
+        let (mean_all, sigma_overall) = overall(values);
+        let derived = [
+            charts.xbar.lcl,
+            charts.xbar.ucl,
+            charts.dispersion.ucl,
+            sigma_overall,
+        ];
+        if derived.iter().any(|v| !v.is_finite()) {
+            return Err(SolutionError::InvalidInput(format!(
+                "table `{TABLE}`, column `value`: magnitudes too large, the sums overflow"
+            )));
+        }
+
+        let mut findings = Findings::default();
+        if groups.len() < FEW_SUBGROUPS {
+            findings.output.push_finding(Finding::info(
+                "few-subgroups",
+                format!(
+                    "{} subgroups: limits from fewer than {FEW_SUBGROUPS} subgroups are rough",
+                    groups.len()
+                ),
+            ));
+        }
+        let name = |i: usize| ids[groups[i].rows[0]].as_str();
+        let unit = params.unit.as_str();
+
+        // X̄ chart run rules; σ of x̄ is a third of the distance from centre line to limit.
+        let means: Vec<f64> = stats.iter().map(|s| s.mean).collect();
+        let sigma_xbar = (charts.xbar.ucl - charts.xbar.cl) / 3.0;
+        let violations = if sigma_xbar > 0.0 {
+            run_rules(&means, charts.xbar.cl, sigma_xbar, params.rules)
+        } else {
+            Vec::new()
+        };
+        let mut point_rules: Vec<Vec<u8>> = vec![Vec::new(); groups.len()];
+        for v in &violations {
+            point_rules[v.end].push(v.rule);
+            let span = if v.start == v.end {
+                format!("subgroup `{}`", name(v.end))
+            } else {
+                format!("subgroups `{}` to `{}`", name(v.start), name(v.end))
+            };
+            let x = charts.xbar;
+            findings.push(
+                format!("{}-{}", params.rules.name(), v.rule),
+                || {
+                    format!(
+                        "X̄ chart, {span}: {} (x̄ = {:.6} {unit}; LCL {:.6}, CL {:.6}, UCL {:.6})",
+                        params.rules.describe(v.rule),
+                        means[v.end],
+                        x.lcl,
+                        x.cl,
+                        x.ucl
+                    )
+                },
+                groups[v.end].rows[0],
+            );
+        }
+
+        // The R or S chart: points beyond its limits.
+        let (dispersion_name, dispersion_points): (&str, Vec<f64>) = match params.kind {
+            ChartKind::XbarR => ("r", stats.iter().map(|s| s.range).collect()),
+            ChartKind::XbarS => ("s", stats.iter().map(|s| s.stdev).collect()),
+        };
+        let d = charts.dispersion;
+        let dispersion_out: Vec<bool> = dispersion_points
+            .iter()
+            .map(|&p| p > d.ucl || p < d.lcl)
+            .collect();
+        for (i, _) in dispersion_out.iter().enumerate().filter(|(_, out)| **out) {
+            findings.push(
+                format!("{dispersion_name}-chart-beyond-limits"),
+                || {
+                    format!(
+                        "{} chart, subgroup `{}`: {:.6} {unit} is outside {:.6} … {:.6}",
+                        dispersion_name.to_uppercase(),
+                        name(i),
+                        dispersion_points[i],
+                        d.lcl,
+                        d.ucl
+                    )
+                },
+                groups[i].rows[0],
+            );
+        }
+        let out_of_control = point_rules
+            .iter()
+            .zip(&dispersion_out)
+            .filter(|(r, d)| !r.is_empty() || **d)
+            .count();
+        let mut output = findings.finish();
+
+        let points = TableBuilder::new("points")
+            .text(
+                "subgroup",
+                (0..groups.len()).map(|i| name(i).to_owned()).collect(),
+            )
+            .int64(
+                "first_row",
+                groups.iter().map(|g| g.rows[0] as i64).collect(),
+            )
+            .int64("n", vec![n as i64; groups.len()])
+            .float64("mean", means)
+            .float64("range", stats.iter().map(|s| s.range).collect())
+            .float64("stdev", stats.iter().map(|s| s.stdev).collect())
+            .text(
+                "xbar_rules",
+                point_rules.iter().map(|r| rule_list(r)).collect(),
+            )
+            .boolean("dispersion_out", dispersion_out)
+            .build();
+        let limits = TableBuilder::new("limits")
+            .text("chart", vec!["xbar".into(), dispersion_name.into()])
+            .float64("lcl", vec![charts.xbar.lcl, d.lcl])
+            .float64("cl", vec![charts.xbar.cl, d.cl])
+            .float64("ucl", vec![charts.xbar.ucl, d.ucl])
+            .build();
+        output = output
+            .with_table(points)
+            .with_table(limits)
+            .with_metric("grand_mean", charts.xbar.cl, unit)
+            .with_metric("r_bar", charts.r_bar, unit)
+            .with_metric("s_bar", charts.s_bar, unit)
+            .with_metric("sigma_within", charts.sigma_within, unit)
+            .with_metric("sigma_overall", sigma_overall, unit);
+
+        let (lsl, usl) = (params.lsl, params.usl);
+        if lsl.is_none() && usl.is_none() {
+            output.push_finding(Finding::info(
+                "no-specification",
+                "give lsl and/or usl for Cp, Cpk, Pp, Ppk",
+            ));
+        } else if charts.sigma_within > 0.0 && sigma_overall > 0.0 {
+            if out_of_control > 0 {
+                output.push_finding(Finding::warning(
+                    "capability-of-unstable-process",
+                    format!(
+                        "{out_of_control} subgroup(s) out of control: Cp and Cpk assume a stable \
+                         process; find and remove the special causes first"
+                    ),
+                ));
+            }
+            let within = capability(charts.xbar.cl, charts.sigma_within, lsl, usl);
+            let overall = capability(mean_all, sigma_overall, lsl, usl);
+            let indices = [
+                ("cp", within.cp),
+                ("cpk", within.cpk),
+                ("pp", overall.cp),
+                ("ppk", overall.cpk),
+            ];
+            for (name, value) in indices {
+                if let Some(value) = value.filter(|v| v.is_finite()) {
+                    output = output.with_metric(name, value, "");
+                }
+            }
+            if within.cp.is_none() {
+                output.push_finding(Finding::info(
+                    "one-sided-specification",
+                    "Cp and Pp need both lsl and usl; Cpk and Ppk use the given limit",
+                ));
+            }
+        } else {
+            output.push_finding(Finding::warning(
+                "no-variation",
+                "the values do not vary (σ = 0): capability is undefined; check the gauge resolution",
+            ));
+        }
+        Ok(output.with_metric("out_of_control_subgroups", out_of_control as f64, ""))
+    }
+}
+
+/// The params, checked.
+struct Params {
+    kind: ChartKind,
+    rules: RuleSet,
+    unit: String,
+    lsl: Option<f64>,
+    usl: Option<f64>,
+}
+
+impl Params {
+    fn read(input: &Input) -> Result<Params, SolutionError> {
         let kind = match input.text_param("chart")?.unwrap_or("xbar-r") {
             "xbar-r" => ChartKind::XbarR,
             "xbar-s" => ChartKind::XbarS,
@@ -97,10 +384,8 @@ impl Solution for SpcCapability {
             "western-electric" => RuleSet::WesternElectric,
             "nelson" => RuleSet::Nelson,
             other => {
-                return Err(param_error(
-                    "rules",
-                    format!("`{other}` is not western-electric or nelson"),
-                ));
+                let problem = format!("`{other}` is not western-electric or nelson");
+                return Err(param_error("rules", problem));
             }
         };
         let unit = input.text_param("unit")?.unwrap_or("mm").to_owned();
@@ -111,221 +396,91 @@ impl Solution for SpcCapability {
         {
             return Err(param_error("usl", format!("{u} must be above lsl {l}")));
         }
-
-        let table = input.table(TABLE)?;
-        table.rows_at_least(4)?;
-        let ids = table.text("subgroup")?;
-        let values = table.float64("value")?;
-        for (row, &v) in values.iter().enumerate() {
-            table.finite("value", row, v)?;
-        }
-        let groups = group_rows(ids);
-        if groups.len() < 2 {
-            return Err(SolutionError::InvalidInput(format!(
-                "table `{TABLE}`, column `subgroup`: needs at least 2 subgroups, has {}",
-                groups.len()
-            )));
-        }
-        let n = groups[0].rows.len();
-        let constants = constants::for_size(n).ok_or_else(|| {
-            table.invalid("subgroup", groups[0].rows[0], format!(
-                "subgroup `{}` has {n} value(s); the chart constants cover subgroups of {} to {}",
-                ids[groups[0].rows[0]], constants::MIN_N, constants::MAX_N
-            ))
-        })?;
-        if let Some(g) = groups.iter().find(|g| g.rows.len() != n) {
-            let first = g.rows[0];
-            return Err(table.invalid("subgroup", first, format!(
-                "subgroup `{}` has {} values but subgroup `{}` has {n}: subgroups must be of equal size",
-                ids[first], g.rows.len(), ids[groups[0].rows[0]]
-            )));
-        }
-
-        let mut buffer = Vec::with_capacity(n);
-        let stats: Vec<SubgroupStats> = groups
-            .iter()
-            .map(|g| {
-                buffer.clear();
-                buffer.extend(g.rows.iter().map(|&r| values[r]));
-                subgroup_stats(&buffer)
-            })
-            .collect();
-        let charts = control_limits(kind, &constants, &stats);
-        let (mean_all, sigma_overall) = overall(values);
-        let derived = [
-            charts.xbar.lcl,
-            charts.xbar.ucl,
-            charts.dispersion.ucl,
-            charts.sigma_within,
-            sigma_overall,
-        ];
-        if derived.iter().any(|v| !v.is_finite()) {
-            return Err(SolutionError::InvalidInput(format!(
-                "table `{TABLE}`, column `value`: magnitudes too large, the sums overflow (values must stay well below 1e300)"
-            )));
-        }
-
-        let mut output = Output::new();
-        if groups.len() < FEW_SUBGROUPS {
-            output.push_finding(Finding::info(
-                "few-subgroups",
-                format!("{} subgroups: trial limits from fewer than {FEW_SUBGROUPS} subgroups are rough", groups.len()),
-            ));
-        }
-
-        // X̄ chart run rules; σ of x̄ is a third of the distance from centre line to limit.
-        let means: Vec<f64> = stats.iter().map(|s| s.mean).collect();
-        let sigma_xbar = (charts.xbar.ucl - charts.xbar.cl) / 3.0;
-        let violations = if sigma_xbar > 0.0 {
-            run_rules(&means, charts.xbar.cl, sigma_xbar, rules)
-        } else {
-            Vec::new()
-        };
-        let mut point_rules: Vec<Vec<u8>> = vec![Vec::new(); groups.len()];
-        let mut rule_findings = 0;
-        let set_name = match rules {
-            RuleSet::WesternElectric => "western-electric",
-            RuleSet::Nelson => "nelson",
-        };
-        for v in &violations {
-            point_rules[v.end].push(v.rule);
-            rule_findings += 1;
-            if rule_findings <= MAX_RULE_FINDINGS {
-                let span = if v.start == v.end {
-                    format!("subgroup `{}`", ids[groups[v.end].rows[0]])
-                } else {
-                    format!(
-                        "subgroups `{}` to `{}`",
-                        ids[groups[v.start].rows[0]], ids[groups[v.end].rows[0]]
-                    )
-                };
-                output.push_finding(
-                    Finding::warning(
-                        format!("{set_name}-{}", v.rule),
-                        format!("X̄ chart, {span}: {} (x̄ = {:.6} {unit}, CL {:.6}, UCL {:.6}, LCL {:.6})",
-                            rules.describe(v.rule), means[v.end], charts.xbar.cl, charts.xbar.ucl, charts.xbar.lcl),
-                    )
-                    .at(TABLE, groups[v.end].rows[0]),
-                );
-            }
-        }
-
-        let (dispersion_name, dispersion_points): (&str, Vec<f64>) = match kind {
-            ChartKind::XbarR => ("r", stats.iter().map(|s| s.range).collect()),
-            ChartKind::XbarS => ("s", stats.iter().map(|s| s.stdev).collect()),
-        };
-        let dispersion_out: Vec<bool> = dispersion_points
-            .iter()
-            .map(|&p| p > charts.dispersion.ucl || p < charts.dispersion.lcl)
-            .collect();
-        for (i, _) in dispersion_out.iter().enumerate().filter(|(_, out)| **out) {
-            rule_findings += 1;
-            if rule_findings <= MAX_RULE_FINDINGS {
-                output.push_finding(
-                    Finding::warning(
-                        format!("{dispersion_name}-chart-beyond-limits"),
-                        format!(
-                            "{} chart, subgroup `{}`: {:.6} {unit} is outside {:.6} … {:.6}",
-                            dispersion_name.to_uppercase(),
-                            ids[groups[i].rows[0]],
-                            dispersion_points[i],
-                            charts.dispersion.lcl,
-                            charts.dispersion.ucl
-                        ),
-                    )
-                    .at(TABLE, groups[i].rows[0]),
-                );
-            }
-        }
-        if rule_findings > MAX_RULE_FINDINGS {
-            output.push_finding(Finding::info(
-                "findings-truncated",
-                format!("{rule_findings} rule violations, the first {MAX_RULE_FINDINGS} reported; the `points` table lists all"),
-            ));
-        }
-        let out_of_control = point_rules
-            .iter()
-            .zip(&dispersion_out)
-            .filter(|(r, d)| !r.is_empty() || **d)
-            .count();
-        if out_of_control > 0 && (lsl.is_some() || usl.is_some()) {
-            output.push_finding(Finding::warning(
-                "capability-of-unstable-process",
-                format!("{out_of_control} subgroup(s) out of control: Cp and Cpk assume a stable process; find and remove the special causes first"),
-            ));
-        }
-
-        let mut output = output
-            .with_table(
-                TableBuilder::new("points")
-                    .text(
-                        "subgroup",
-                        groups.iter().map(|g| ids[g.rows[0]].clone()).collect(),
-                    )
-                    .int64(
-                        "first_row",
-                        groups.iter().map(|g| g.rows[0] as i64).collect(),
-                    )
-                    .int64("n", vec![n as i64; groups.len()])
-                    .float64("mean", means)
-                    .float64("range", stats.iter().map(|s| s.range).collect())
-                    .float64("stdev", stats.iter().map(|s| s.stdev).collect())
-                    .text(
-                        "xbar_rules",
-                        point_rules
-                            .iter()
-                            .map(|r| r.iter().map(u8::to_string).collect::<Vec<_>>().join(","))
-                            .collect(),
-                    )
-                    .boolean("dispersion_out", dispersion_out)
-                    .build(),
-            )
-            .with_table(
-                TableBuilder::new("limits")
-                    .text("chart", vec!["xbar".into(), dispersion_name.into()])
-                    .float64("lcl", vec![charts.xbar.lcl, charts.dispersion.lcl])
-                    .float64("cl", vec![charts.xbar.cl, charts.dispersion.cl])
-                    .float64("ucl", vec![charts.xbar.ucl, charts.dispersion.ucl])
-                    .build(),
-            )
-            .with_metric("grand_mean", charts.xbar.cl, unit.clone())
-            .with_metric("r_bar", charts.r_bar, unit.clone())
-            .with_metric("s_bar", charts.s_bar, unit.clone())
-            .with_metric("sigma_within", charts.sigma_within, unit.clone())
-            .with_metric("sigma_overall", sigma_overall, unit.clone());
-
-        if lsl.is_none() && usl.is_none() {
-            output.push_finding(Finding::info(
-                "no-specification",
-                "give lsl and/or usl for Cp, Cpk, Pp, Ppk",
-            ));
-        } else if charts.sigma_within > 0.0 && sigma_overall > 0.0 {
-            let within = capability(charts.xbar.cl, charts.sigma_within, lsl, usl);
-            let overall = capability(mean_all, sigma_overall, lsl, usl);
-            for (name, value) in [
-                ("cp", within.cp),
-                ("cpk", within.cpk),
-                ("pp", overall.cp),
-                ("ppk", overall.cpk),
-            ] {
-                if let Some(value) = value.filter(|v| v.is_finite()) {
-                    output = output.with_metric(name, value, "");
-                }
-            }
-            if within.cp.is_none() {
-                output.push_finding(Finding::info(
-                    "one-sided-specification",
-                    "Cp and Pp need both lsl and usl; Cpk and Ppk use the given limit",
-                ));
-            }
-        } else {
-            output.push_finding(Finding::warning(
-                "no-variation",
-                "the values do not vary (σ = 0): capability indices are undefined; check the gauge resolution",
-            ));
-        }
-        Ok(output.with_metric("out_of_control_subgroups", out_of_control as f64, ""))
+        Ok(Params {
+            kind,
+            rules,
+            unit,
+            lsl,
+            usl,
+        })
     }
+}
+
+/// The constants for the subgroups' common size, or `invalid-input` naming the first subgroup
+/// that is alone, of another size, or of a size outside the table.
+fn check_sizes(
+    table: TableRef<'_>,
+    ids: &[String],
+    groups: &[Group],
+) -> Result<constants::Constants, SolutionError> {
+    if groups.len() < 2 {
+        return Err(SolutionError::InvalidInput(format!(
+            "table `{TABLE}`, column `subgroup`: needs at least 2 subgroups, has {}",
+            groups.len()
+        )));
+    }
+    let first = groups[0].rows[0];
+    let n = groups[0].rows.len();
+    let constants = constants::for_size(n).ok_or_else(|| {
+        let (min, max) = (constants::MIN_N, constants::MAX_N);
+        let problem = format!(
+            "subgroup `{}` has {n} value(s); the chart constants cover subgroups of {min} to {max}",
+            ids[first]
+        );
+        table.invalid("subgroup", first, problem)
+    })?;
+    if let Some(g) = groups.iter().find(|g| g.rows.len() != n) {
+        let row = g.rows[0];
+        let problem = format!(
+            "subgroup `{}` has {} values but subgroup `{}` has {n}: subgroups must be of equal size",
+            ids[row],
+            g.rows.len(),
+            ids[first]
+        );
+        return Err(table.invalid("subgroup", row, problem));
+    }
+    Ok(constants)
+}
+
+/// Rule findings, capped at [`MAX_RULE_FINDINGS`] with a summary past the cap.
+#[derive(Default)]
+struct Findings {
+    output: Output,
+    count: usize,
+}
+
+impl Findings {
+    /// A warning at the first row of a subgroup; the message is built only under the cap.
+    fn push(&mut self, code: String, message: impl FnOnce() -> String, row: usize) {
+        self.count += 1;
+        if self.count <= MAX_RULE_FINDINGS {
+            self.output
+                .push_finding(Finding::warning(code, message()).at(TABLE, row));
+        }
+    }
+
+    fn finish(mut self) -> Output {
+        if self.count > MAX_RULE_FINDINGS {
+            self.output.push_finding(Finding::info(
+                "findings-truncated",
+                format!(
+                    "{} rule violations, the first {MAX_RULE_FINDINGS} reported; the `points` \
+                     table lists all",
+                    self.count
+                ),
+            ));
+        }
+        self.output
+    }
+}
+
+/// Rule numbers as `1,5`.
+fn rule_list(rules: &[u8]) -> String {
+    rules
+        .iter()
+        .map(u8::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// A subgroup: the rows that share an id, in input order.
