@@ -91,7 +91,8 @@ pub const NORMAL: [Row; 16] = [
 ];
 
 /// Table II-B, single sampling plans for tightened inspection (master table), letters A to R.
-/// Row S (n = 3150) has a single plan and is [`TIGHTENED_S`].
+/// Row S (n = 3150) has a single plan and is [`TIGHTENED_S`]. As printed, A at AQL 10 points
+/// down (to D's 1/2) rather than holding a 0/1 plan, and R at AQL 0.015 points up.
 #[rustfmt::skip]
 pub const TIGHTENED: [Row; 16] = [
     Row { letter: 'A', n: 2, cells: [D, D, D, D, D, D, D, D, D, D, D, D, D, D, D, D, D, D, P(1, 2), P(2, 3), P(3, 4), P(5, 6), P(8, 9), P(12, 13), P(18, 19), P(27, 28)] },
