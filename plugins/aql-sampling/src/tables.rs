@@ -91,7 +91,7 @@ pub const NORMAL: [Row; 16] = [
 ];
 
 /// Table II-B, single sampling plans for tightened inspection (master table), letters A to R.
-/// Row S (n = 3150) has a single plan and is [`TIGHTENED_S`]. As printed, A at AQL 10 points
+/// Row S (n = 3150) has a single plan and is [`TIGHTENED_S`]. As tabulated, A at AQL 10 points
 /// down (to D's 1/2) rather than holding a 0/1 plan, and R at AQL 0.015 points up.
 #[rustfmt::skip]
 pub const TIGHTENED: [Row; 16] = [
@@ -118,8 +118,9 @@ pub const TIGHTENED: [Row; 16] = [
 #[rustfmt::skip]
 pub const TIGHTENED_S: Row = Row { letter: 'S', n: 3150, cells: [X, X, P(1, 2), X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X] };
 
-/// Table II-C, single sampling plans for reduced inspection (master table). Where Re > Ac + 1
-/// a count between the two accepts the lot but reinstates normal inspection.
+/// Table II-C, single sampling plans for reduced inspection (master table), laid out like
+/// Table II-A (same edge cells) with the reduced sample sizes and Ac/Re. Where Re > Ac + 1 a
+/// count between the two accepts the lot but reinstates normal inspection.
 #[rustfmt::skip]
 pub const REDUCED: [Row; 16] = [
     Row { letter: 'A', n: 2, cells: [D, D, D, D, D, D, D, D, D, D, D, D, D, D, P(0, 1), D, D, P(1, 2), P(2, 3), P(3, 4), P(5, 6), P(7, 8), P(10, 11), P(14, 15), P(21, 22), P(30, 31)] },
