@@ -51,7 +51,8 @@ impl ItemAnswer {
 impl AnswerSheet {
     /// Adds an answer (builder style, for tests and tools).
     pub fn item(mut self, key: &str, letters: &str) -> AnswerSheet {
-        self.items.insert(key.to_owned(), ItemAnswer::letters(letters));
+        self.items
+            .insert(key.to_owned(), ItemAnswer::letters(letters));
         self
     }
 
@@ -63,7 +64,7 @@ impl AnswerSheet {
 }
 
 /// The result of an assessment.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Assessment {
     /// The rule applied.
     pub rule: String,
@@ -88,7 +89,7 @@ pub struct Assessment {
 }
 
 /// A dimension's score.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DimensionScore {
     /// `D1` …
     pub id: String,
@@ -103,7 +104,7 @@ pub struct DimensionScore {
 }
 
 /// A sub-area's score.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SubareaScore {
     /// `D1.S1` …
     pub id: String,
@@ -118,7 +119,7 @@ pub struct SubareaScore {
 }
 
 /// An item's score.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ItemScore {
     /// `D1.S1.I1` …
     pub id: String,
@@ -133,17 +134,17 @@ pub struct ItemScore {
     /// The letters chosen, in index order.
     pub options: Vec<String>,
     /// The evidence given.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub evidence: BTreeMap<String, f64>,
 }
 
 /// A scene and its level.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SceneLevel {
     /// The scene.
     pub scene: Scene,
     /// Its Chinese name.
-    pub zh: &'static str,
+    pub zh: String,
     /// Constrained (约束性) under the rule applied.
     pub constrained: bool,
     /// 1–4, 0 when not rated.
@@ -151,15 +152,15 @@ pub struct SceneLevel {
 }
 
 /// What a level above the current one needs.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LevelGap {
     /// The level (current + 1 … 4).
     pub level: u8,
     /// Base score missing, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base: Option<BaseGap>,
     /// Scenes missing, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scenes: Option<SceneGap>,
     /// The fewest items whose headroom (points not yet scored) covers the base shortfall,
     /// largest headroom first; empty when the base score suffices.
@@ -169,7 +170,7 @@ pub struct LevelGap {
 }
 
 /// Base-score shortfall.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BaseGap {
     /// Needed.
     pub need: Points,
@@ -180,7 +181,7 @@ pub struct BaseGap {
 }
 
 /// Scene shortfall.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SceneGap {
     /// The requirement.
     pub requirement: SceneRequirement,
@@ -194,12 +195,12 @@ pub struct SceneGap {
 }
 
 /// One scene to raise.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SceneRaise {
     /// The scene.
     pub scene: Scene,
     /// Its Chinese name.
-    pub zh: &'static str,
+    pub zh: String,
     /// Constrained under the rule.
     pub constrained: bool,
     /// Its level now.
@@ -209,7 +210,7 @@ pub struct SceneRaise {
 }
 
 /// Points an item could still add.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Headroom {
     /// Item id.
     pub item: String,
@@ -341,7 +342,9 @@ pub fn assess(index: &Index, rule: &LevelRule, sheet: &AnswerSheet) -> Result<As
     // Answers, keyed by item id.
     let mut chosen: BTreeMap<&str, Chosen<'_>> = BTreeMap::new();
     for (key, answer) in &sheet.items {
-        let item = index.item(key).ok_or_else(|| Error::UnknownItem { item: key.clone() })?;
+        let item = index
+            .item(key)
+            .ok_or_else(|| Error::UnknownItem { item: key.clone() })?;
         let c = check_answer(item, answer)?;
         if chosen.insert(item.id.as_str(), c).is_some() {
             return Err(Error::DuplicateItem {
@@ -434,7 +437,7 @@ pub fn assess(index: &Index, rule: &LevelRule, sheet: &AnswerSheet) -> Result<As
         .iter()
         .map(|s| SceneLevel {
             scene: s.scene,
-            zh: s.scene.zh(),
+            zh: s.scene.zh().to_owned(),
             constrained: constrained.contains(&s.scene),
             level: rated.get(&s.scene).copied().unwrap_or(0),
         })
@@ -494,7 +497,11 @@ pub fn assess(index: &Index, rule: &LevelRule, sheet: &AnswerSheet) -> Result<As
 fn scene_gap(scenes: &[SceneLevel], req: SceneRequirement) -> Option<SceneGap> {
     let reached = |s: &&SceneLevel| s.level >= req.at_least;
     let have = scenes.iter().filter(reached).count() as u32;
-    let have_constrained = scenes.iter().filter(reached).filter(|s| s.constrained).count() as u32;
+    let have_constrained = scenes
+        .iter()
+        .filter(reached)
+        .filter(|s| s.constrained)
+        .count() as u32;
     if have >= req.count && have_constrained >= req.constrained {
         return None;
     }
@@ -523,7 +530,7 @@ fn scene_gap(scenes: &[SceneLevel], req: SceneRequirement) -> Option<SceneGap> {
             .into_iter()
             .map(|s| SceneRaise {
                 scene: s.scene,
-                zh: s.zh,
+                zh: s.zh.clone(),
                 constrained: s.constrained,
                 from: s.level,
                 to: req.at_least,
@@ -612,7 +619,7 @@ fn gap_messages(
         let list = |sep: &str| {
             s.raise
                 .iter()
-                .map(|x| x.zh)
+                .map(|x| x.zh.as_str())
                 .collect::<Vec<_>>()
                 .join(sep)
         };
@@ -641,4 +648,43 @@ fn gap_messages(
         });
     }
     out
+}
+
+/// How a later assessment of the same enterprise differs from an earlier one.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Progression {
+    /// Base score before and after.
+    pub total: (Points, Points),
+    /// Level before and after.
+    pub level: (u8, u8),
+    /// Per dimension: id, name, score before and after.
+    pub dimensions: Vec<(String, String, Points, Points)>,
+    /// Scenes whose level changed: scene, level before, level after.
+    pub scenes: Vec<(Scene, u8, u8)>,
+    /// Whether both were scored under the same rule (levels compare only then).
+    pub same_rule: bool,
+}
+
+impl Assessment {
+    /// Compares this (earlier) assessment with a `later` one.
+    pub fn compare(&self, later: &Assessment) -> Progression {
+        Progression {
+            total: (self.total, later.total),
+            level: (self.level, later.level),
+            dimensions: self
+                .dimensions
+                .iter()
+                .zip(&later.dimensions)
+                .map(|(a, b)| (a.id.clone(), a.name.clone(), a.score, b.score))
+                .collect(),
+            scenes: self
+                .scenes
+                .iter()
+                .zip(&later.scenes)
+                .filter(|(a, b)| a.level != b.level)
+                .map(|(a, b)| (a.scene, a.level, b.level))
+                .collect(),
+            same_rule: self.rule == later.rule,
+        }
+    }
 }

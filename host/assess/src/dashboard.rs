@@ -274,8 +274,9 @@ mod tests {
             ),
             (20, 20, 20, 10)
         );
-        let err = PilotTargets::from_toml(&PILOT_TARGETS_TOML.replace("providers = 32", "providers = 0"))
-            .unwrap_err();
+        let err =
+            PilotTargets::from_toml(&PILOT_TARGETS_TOML.replace("providers = 32", "providers = 0"))
+                .unwrap_err();
         assert!(err.to_string().contains("`providers` must be > 0"), "{err}");
     }
 
@@ -310,7 +311,10 @@ mod tests {
         assert_eq!(d.levels_after, [0, 1, 2, 1, 1]);
         assert_eq!(d.not_assessed, 1);
         assert_eq!(d.transformed, 2);
-        assert_eq!(d.levels_by_industry[&Industry::Knitting], ([0, 1, 1, 0, 0], [0, 0, 2, 0, 0]));
+        assert_eq!(
+            d.levels_by_industry[&Industry::Knitting],
+            ([0, 1, 1, 0, 0], [0, 0, 2, 0, 0])
+        );
         let p = |key: &str| d.progress.iter().find(|p| p.key == key).unwrap().clone();
         // 2 of 530 = 0.377…%.
         assert!((p("enterprises_transformed").percent - 200.0 / 530.0).abs() < 1e-12);
@@ -321,9 +325,11 @@ mod tests {
 
         let mut bad = counts.clone();
         bad.levels[0].after = Some(5);
-        assert!(dashboard(&bad, PilotTargets::official())
-            .unwrap_err()
-            .to_string()
-            .contains("levels[0].after"));
+        assert!(
+            dashboard(&bad, PilotTargets::official())
+                .unwrap_err()
+                .to_string()
+                .contains("levels[0].after")
+        );
     }
 }

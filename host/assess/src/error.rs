@@ -27,7 +27,9 @@ pub enum Error {
     },
 
     /// An answer names an item the index does not have.
-    #[error("unknown item `{item}`; expected an item id such as D1.S1.I1 or an area name such as 网络建设")]
+    #[error(
+        "unknown item `{item}`; expected an item id such as D1.S1.I1 or an area name such as 网络建设"
+    )]
     UnknownItem {
         /// The key as given.
         item: String,

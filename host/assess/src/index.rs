@@ -288,9 +288,7 @@ impl Index {
         }
         let sum: Points = dims.iter().map(|d| d.points).sum();
         if sum != total {
-            return Err(bad(format!(
-                "dimensions add up to {sum}, not {total}"
-            )));
+            return Err(bad(format!("dimensions add up to {sum}, not {total}")));
         }
 
         let mut scenes = Vec::new();
@@ -385,7 +383,11 @@ fn check_item(id: String, ri: RawItem) -> Result<Item> {
     }
     match ri.kind {
         ItemKind::Single => {
-            let best = options.iter().map(|o| o.points).max().unwrap_or(Points::ZERO);
+            let best = options
+                .iter()
+                .map(|o| o.points)
+                .max()
+                .unwrap_or(Points::ZERO);
             if best != pts {
                 return Err(bad(what(&format!(
                     "best option is worth {best}, not the item's {pts}"
@@ -394,7 +396,9 @@ fn check_item(id: String, ri: RawItem) -> Result<Item> {
         }
         ItemKind::Multi => {
             if nones.len() != 1 {
-                return Err(bad(what("a multiple-choice item needs exactly one 无 option")));
+                return Err(bad(what(
+                    "a multiple-choice item needs exactly one 无 option",
+                )));
             }
             let sum: Points = options.iter().map(|o| o.points).sum();
             if sum != pts {
@@ -443,15 +447,35 @@ mod tests {
     fn inconsistent_data_is_rejected() {
         let cases = [
             // An option worth more: 网络建设 no longer adds up to 8.
-            ("\"E\",\n         \"网络全面覆盖生产现场与环节，具备未来智能化新应用的扩展能力\",\n         2", "\"E\",\n         \"网络全面覆盖生产现场与环节，具备未来智能化新应用的扩展能力\",\n         3", "options add up to 9, not the item's 8"),
+            (
+                "\"E\",\n         \"网络全面覆盖生产现场与环节，具备未来智能化新应用的扩展能力\",\n         2",
+                "\"E\",\n         \"网络全面覆盖生产现场与环节，具备未来智能化新应用的扩展能力\",\n         3",
+                "options add up to 9, not the item's 8",
+            ),
             // A sub-area whose points disagree with its weight.
-            ("\"weight_pct\": 40,\n     \"points\": 20", "\"weight_pct\": 40,\n     \"points\": 21", "50 × 40 % = 20"),
+            (
+                "\"weight_pct\": 40,\n     \"points\": 20",
+                "\"weight_pct\": 40,\n     \"points\": 21",
+                "50 × 40 % = 20",
+            ),
             // Total off.
-            ("\"scored_dimensions_total\": 100", "\"scored_dimensions_total\": 99", "not 99"),
+            (
+                "\"scored_dimensions_total\": 100",
+                "\"scored_dimensions_total\": 99",
+                "not 99",
+            ),
             // A scene not in the vocabulary.
-            ("\"scene\": \"决策支持\"", "\"scene\": \"决策\"", "scene 决策 is not one of the 16"),
+            (
+                "\"scene\": \"决策支持\"",
+                "\"scene\": \"决策\"",
+                "scene 决策 is not one of the 16",
+            ),
             // A single-choice item whose best option is not worth the item's points.
-            ("\"E\",\n         \"全覆盖\",\n         10", "\"E\",\n         \"全覆盖\",\n         9", "best option is worth 9"),
+            (
+                "\"E\",\n         \"全覆盖\",\n         10",
+                "\"E\",\n         \"全覆盖\",\n         9",
+                "best option is worth 9",
+            ),
         ];
         for (find, replace, words) in cases {
             assert!(INDEX_JSON.contains(find), "case `{find}` does not apply");

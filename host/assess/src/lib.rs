@@ -7,6 +7,7 @@
 //! | route | call |
 //! | --- | --- |
 //! | `POST /v1/assessments` | [`assess`]`(`[`Index::official`]`(), `[`LevelRules::official`]`().rule(name)?, &sheet)` |
+//! | before / after of one enterprise | [`Assessment::compare`] (an [`Assessment`] round-trips through JSON for storage) |
 //! | enterprise profile | [`Profile::classify`] |
 //! | `POST /v1/needs` | [`Need::validate`], then [`to_run`] for the candidates to try in the sandbox |
 //! | `GET /v1/needs/{id}/matches` | [`rank`]`(&need, &candidates, &`[`MatchConfig`]`::default())` |
@@ -63,7 +64,7 @@ mod rules;
 
 pub use assess::{
     AnswerSheet, Assessment, BaseGap, DimensionScore, Headroom, ItemAnswer, ItemScore, LevelGap,
-    SceneGap, SceneLevel, SceneRaise, SubareaScore, assess, level_name,
+    Progression, SceneGap, SceneLevel, SceneRaise, SubareaScore, assess, level_name,
 };
 pub use dashboard::{
     Dashboard, EnterpriseLevels, IndustryCounts, LevelDistribution, PILOT_TARGETS_TOML,

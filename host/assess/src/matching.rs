@@ -322,14 +322,20 @@ impl MatchConfig {
         let w = &self.weights;
         for (name, v) in w.named() {
             if !v.is_finite() || v < 0.0 {
-                return Err(bad(&format!("weights.{name}"), "must be a finite number >= 0"));
+                return Err(bad(
+                    &format!("weights.{name}"),
+                    "must be a finite number >= 0",
+                ));
             }
         }
         if w.named().iter().map(|(_, v)| v).sum::<f64>() <= 0.0 {
             return Err(bad("weights", "must not all be 0"));
         }
         if !self.constrained_scene_weight.is_finite() || self.constrained_scene_weight <= 0.0 {
-            return Err(bad("constrained_scene_weight", "must be a finite number > 0"));
+            return Err(bad(
+                "constrained_scene_weight",
+                "must be a finite number > 0",
+            ));
         }
         if self.adoption_saturation == 0 {
             return Err(bad("adoption_saturation", "must be > 0"));
@@ -455,7 +461,10 @@ pub fn schema_fit(samples: &[TableShape], schema: &InputSchema) -> SchemaFit {
         };
         for col in &decl.columns {
             match table.columns.iter().find(|c| c.name == col.name) {
-                None => problems.push(format!("table {}: column {} is missing", decl.name, col.name)),
+                None => problems.push(format!(
+                    "table {}: column {} is missing",
+                    decl.name, col.name
+                )),
                 Some(c) if c.kind != col.kind => problems.push(format!(
                     "table {}: column {} is {}, declared {}",
                     decl.name,
@@ -506,11 +515,17 @@ impl Need {
         let mut seen = BTreeSet::new();
         for s in &self.scenes {
             if !seen.insert(*s) {
-                return Err(bad("scenes", format!("lists {} ({}) twice", s.slug(), s.zh())));
+                return Err(bad(
+                    "scenes",
+                    format!("lists {} ({}) twice", s.slug(), s.zh()),
+                ));
             }
         }
         if !(1..=4).contains(&self.target_level) {
-            return Err(bad("target_level", format!("must be 1-4, found {}", self.target_level)));
+            return Err(bad(
+                "target_level",
+                format!("must be 1-4, found {}", self.target_level),
+            ));
         }
         if let Some(c) = self.current_level
             && c > 4
@@ -526,7 +541,10 @@ impl Need {
         let mut names = BTreeSet::new();
         for t in &self.sample_tables {
             if !names.insert(t.name.as_str()) {
-                return Err(bad("sample_tables", format!("table {} is given twice", t.name)));
+                return Err(bad(
+                    "sample_tables",
+                    format!("table {} is given twice", t.name),
+                ));
             }
         }
         Ok(())
@@ -555,7 +573,10 @@ fn scene_list(scenes: &[Scene], constrained: &BTreeSet<Scene>, sep: &str, tag: &
 fn hard_filter(need: &Need, c: &Candidate, runs: u64) -> Vec<Bilingual> {
     let mut out = Vec::new();
     if !c.approved {
-        out.push(text("尚未通过评审".into(), "not approved by a reviewer".into()));
+        out.push(text(
+            "尚未通过评审".into(),
+            "not approved by a reviewer".into(),
+        ));
     }
     if c.suspended {
         out.push(text("已被暂停上架".into(), "suspended".into()));
@@ -584,7 +605,10 @@ fn hard_filter(need: &Need, c: &Candidate, runs: u64) -> Vec<Bilingual> {
     }
     if u32::from(c.deploy_days) > need.deadline_days {
         out.push(text(
-            format!("部署需 {} 天，超过期限 {} 天", c.deploy_days, need.deadline_days),
+            format!(
+                "部署需 {} 天，超过期限 {} 天",
+                c.deploy_days, need.deadline_days
+            ),
             format!(
                 "deploys in {} days, past the deadline of {} days",
                 c.deploy_days, need.deadline_days
@@ -609,9 +633,9 @@ pub fn to_run(need: &Need, candidates: &[Candidate], config: &MatchConfig) -> Re
         .enumerate()
         .filter(|(_, c)| hard_filter(need, c, runs).is_empty())
         .filter(|(_, c)| {
-            c.input_schema.as_ref().is_some_and(|s| {
-                schema_fit(&need.sample_tables, s) == SchemaFit::Satisfied
-            })
+            c.input_schema
+                .as_ref()
+                .is_some_and(|s| schema_fit(&need.sample_tables, s) == SchemaFit::Satisfied)
         })
         .map(|(i, _)| i)
         .collect())
@@ -708,7 +732,10 @@ pub fn rank(need: &Need, candidates: &[Candidate], config: &MatchConfig) -> Resu
         ));
         if !missing.is_empty() {
             reasons.push(text(
-                format!("未覆盖 {}", scene_list(&missing, &constrained, "、", "（约束性）")),
+                format!(
+                    "未覆盖 {}",
+                    scene_list(&missing, &constrained, "、", "（约束性）")
+                ),
                 format!(
                     "does not cover {}",
                     scene_list(&missing, &constrained, ", ", " (constrained)")
@@ -721,17 +748,17 @@ pub fn rank(need: &Need, candidates: &[Candidate], config: &MatchConfig) -> Resu
             level_name(from),
         );
         reasons.push(text(
-            format!(
-                "面向{}，需求目标{}（当前{}）",
-                cn.zh, tn.zh, fname.zh
-            ),
+            format!("面向{}，需求目标{}（当前{}）", cn.zh, tn.zh, fname.zh),
             format!(
                 "targets {}, the need aims at {} (now {})",
                 cn.en, tn.en, fname.en
             ),
         ));
         reasons.push(match card {
-            Some(s) => text(format!("评测得分 {s:.0}/100"), format!("conformance scorecard {s:.0}/100")),
+            Some(s) => text(
+                format!("评测得分 {s:.0}/100"),
+                format!("conformance scorecard {s:.0}/100"),
+            ),
             None => text("尚无评测得分".into(), "no conformance scorecard yet".into()),
         });
         reasons.push(text(

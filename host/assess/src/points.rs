@@ -39,7 +39,9 @@ impl Points {
 
 /// A value ≥ 0 that is a whole number of thousandths (within float noise), as [`Points`].
 pub(crate) fn to_points(value: f64) -> Option<Points> {
-    if !value.is_finite() || value < 0.0 || value > 1e12 {
+    // NaN and infinities fail the range too; 10^12 points is far past any score and keeps the
+    // thousandths well inside i64 and exactly representable in f64.
+    if !(0.0..=1e12).contains(&value) {
         return None;
     }
     let milli = (value * MILLI as f64).round();

@@ -137,19 +137,43 @@ mod tests {
     #[test]
     fn industrial_bounds() {
         let cases: &[(u32, f64, SizeClass, &str)] = &[
-            (19, 5_000.0, Micro, "人员 < 20 is micro whatever the revenue"),
-            (20, 299.99, Micro, "收入 < 300万 is micro whatever the staff"),
+            (
+                19,
+                5_000.0,
+                Micro,
+                "人员 < 20 is micro whatever the revenue",
+            ),
+            (
+                20,
+                299.99,
+                Micro,
+                "收入 < 300万 is micro whatever the staff",
+            ),
             (20, 300.0, Small, "both small bounds met, inclusive"),
             (299, 1_000_000.0, Small, "人员 < 300 cannot be medium"),
             (300, 1_999.0, Small, "收入 < 2000万 cannot be medium"),
             (300, 2_000.0, Medium, "both medium bounds met, inclusive"),
             (999, 100_000.0, Medium, "人员 < 1000: still an SME"),
-            (5_000, 39_999.0, Medium, "收入 < 40000万: still an SME although 人员 ≥ 1000"),
+            (
+                5_000,
+                39_999.0,
+                Medium,
+                "收入 < 40000万: still an SME although 人员 ≥ 1000",
+            ),
             (1_000, 40_000.0, Large, "both large bounds met"),
-            (10, 50_000.0, Micro, "人员 < 20 with a large revenue: micro by the letter"),
+            (
+                10,
+                50_000.0,
+                Micro,
+                "人员 < 20 with a large revenue: micro by the letter",
+            ),
         ];
         for (e, r, want, why) in cases {
-            assert_eq!(SizeClass::industrial(*e, *r), *want, "{e} persons, {r} 万元: {why}");
+            assert_eq!(
+                SizeClass::industrial(*e, *r),
+                *want,
+                "{e} persons, {r} 万元: {why}"
+            );
         }
     }
 
@@ -167,6 +191,11 @@ mod tests {
             revenue_wan_cny: -1.0,
             ..p
         };
-        assert!(bad.classify().unwrap_err().to_string().contains("revenue_wan_cny"));
+        assert!(
+            bad.classify()
+                .unwrap_err()
+                .to_string()
+                .contains("revenue_wan_cny")
+        );
     }
 }

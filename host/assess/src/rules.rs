@@ -134,7 +134,9 @@ impl LevelRule {
         };
         let got: Vec<u8> = self.levels.iter().map(|l| l.level).collect();
         if got != [1, 2, 3, 4] {
-            return Err(bad(format!("levels must be 1, 2, 3, 4 in order, found {got:?}")));
+            return Err(bad(format!(
+                "levels must be 1, 2, 3, 4 in order, found {got:?}"
+            )));
         }
         let constrained = self.constrained_count();
         for pair in self.levels.windows(2) {
@@ -226,16 +228,44 @@ mod tests {
     #[test]
     fn bad_rules_are_named() {
         let cases = [
-            ("default = \"2024\"", "default = \"2030\"", "unknown level rule `2030`"),
-            ("level = 4\nmin_base = 80\nscenes", "level = 5\nmin_base = 80\nscenes", "levels must be 1, 2, 3, 4"),
-            ("min_base = 60\nscenes", "min_base = 30\nscenes", "level 3 needs a lower base score than level 2"),
-            ("{ count = 10, at_least = 4, constrained = 6 }", "{ count = 10, at_least = 4, constrained = 11 }", "cannot be met"),
-            ("verified = false\n", "verified = false\nconstrained_scenes = [\"quality\", \"energy\"]\n", "only 2 are listed"),
-            ("name = \"2022\"", "name = \"2024\"", "the name is used twice"),
+            (
+                "default = \"2024\"",
+                "default = \"2030\"",
+                "unknown level rule `2030`",
+            ),
+            (
+                "level = 4\nmin_base = 80\nscenes",
+                "level = 5\nmin_base = 80\nscenes",
+                "levels must be 1, 2, 3, 4",
+            ),
+            (
+                "min_base = 60\nscenes",
+                "min_base = 30\nscenes",
+                "level 3 needs a lower base score than level 2",
+            ),
+            (
+                "{ count = 10, at_least = 4, constrained = 6 }",
+                "{ count = 10, at_least = 4, constrained = 11 }",
+                "cannot be met",
+            ),
+            (
+                "verified = false\n",
+                "verified = false\nconstrained_scenes = [\"quality\", \"energy\"]\n",
+                "only 2 are listed",
+            ),
+            (
+                "name = \"2022\"",
+                "name = \"2024\"",
+                "the name is used twice",
+            ),
         ];
         for (find, replace, words) in cases {
-            assert!(LEVEL_RULES_TOML.contains(find), "case `{find}` does not apply");
-            let err = LevelRules::from_toml(&LEVEL_RULES_TOML.replacen(find, replace, 1)).unwrap_err();
+            assert!(
+                LEVEL_RULES_TOML.contains(find),
+                "case `{find}` does not apply"
+            );
+            let err =
+                LevelRules::from_toml(&LEVEL_RULES_TOML.replacen(find, replace, 1)).unwrap_err();
             assert!(err.to_string().contains(words), "{err} lacks {words}");
         }
     }

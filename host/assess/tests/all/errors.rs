@@ -115,7 +115,12 @@ fn answer_sheet_json() {
              "scenes": { "quality": 3, "设备管理": 2 } }"#,
     )
     .unwrap();
-    let a = assess(Index::official(), LevelRules::official().rule("2022").unwrap(), &sheet).unwrap();
+    let a = assess(
+        Index::official(),
+        LevelRules::official().rule("2022").unwrap(),
+        &sheet,
+    )
+    .unwrap();
     // 网络建设 B + C = 2 + 2 = 4; 资金保障 E = 7.5 → 11.5.
     assert_eq!(a.total.to_string(), "11.5");
     let json = serde_json::to_value(&a).unwrap();

@@ -14,8 +14,8 @@
 //! sees two candidates for the same scene.
 
 use smelt_assess::{
-    Candidate, ColumnDecl, ColumnType, DataFit, InputSchema, MatchConfig, Matches, Need,
-    SchemaFit, Scorecard, TableDecl, TableShape, rank, schema_fit, to_run,
+    Candidate, ColumnDecl, ColumnType, DataFit, InputSchema, MatchConfig, Matches, Need, SchemaFit,
+    Scorecard, TableDecl, TableShape, rank, schema_fit, to_run,
 };
 use smelt_registry::Manifest;
 use smelt_registry::manifest::{Industry, Scene};
@@ -100,7 +100,12 @@ fn candidates() -> Vec<Candidate> {
             InputSchema {
                 tables: vec![table(
                     "shifts",
-                    &[("machine", T), ("shift", T), ("shift_length", F), ("total_count", I)],
+                    &[
+                        ("machine", T),
+                        ("shift", T),
+                        ("shift_length", F),
+                        ("total_count", I),
+                    ],
                     1,
                 )],
             },
@@ -202,21 +207,40 @@ fn electronics_quality_and_procurement() {
     ));
     // spc = 30·0.5 + 15·1 + 20·0.9 + 15·0.24 + 10·0.9 + 10·0.6523 = 67.12;
     // aql = 30·0.5 + 0 + 20·0.8 + 15·0.8475 + 10·1 + 10·0.3526 = 57.24.
-    assert!((m.ranked[0].score - 67.12).abs() < 0.01, "{}", m.ranked[0].score);
-    assert!((m.ranked[1].score - 57.24).abs() < 0.01, "{}", m.ranked[1].score);
+    assert!(
+        (m.ranked[0].score - 67.12).abs() < 0.01,
+        "{}",
+        m.ranked[0].score
+    );
+    assert!(
+        (m.ranked[1].score - 57.24).abs() < 0.01,
+        "{}",
+        m.ranked[1].score
+    );
     let spc = &m.ranked[0];
     assert_eq!(spc.covered, [Scene::Quality]);
     assert_eq!(spc.missing, [Scene::Procurement]);
     let en: Vec<_> = spc.reasons.iter().map(|r| r.en.as_str()).collect();
-    assert_eq!(en[0], "covers 质量管理 (constrained) (1 of 2 needed scenes, 50% by weight)");
+    assert_eq!(
+        en[0],
+        "covers 质量管理 (constrained) (1 of 2 needed scenes, 50% by weight)"
+    );
     assert_eq!(en[1], "does not cover 采购管理 (constrained)");
-    assert_eq!(en[2], "targets level 2, the need aims at level 2 (now level 1)");
+    assert_eq!(
+        en[2],
+        "targets level 2, the need aims at level 2 (now level 1)"
+    );
     assert_eq!(
         spc.reasons[4].zh,
         "预计费用 1520.00 元（部署 1500.00 元 + 10000 次运行 × 2.00 元/千次），预算 2000.00 元"
     );
     // Industry filter: the four others serve other industries.
-    for other in ["dye-lot-color-qc", "fabric-four-point", "flowshop-scheduler", "oee-calculator"] {
+    for other in [
+        "dye-lot-color-qc",
+        "fabric-four-point",
+        "flowshop-scheduler",
+        "oee-calculator",
+    ] {
         assert!(
             rejected_for(&m, other).contains(&"does not serve the electronics industry"),
             "{other}"
@@ -229,7 +253,9 @@ fn electronics_quality_and_procurement() {
     assert_eq!(names(&m), ["aql-sampling"]);
     assert_eq!(
         rejected_for(&m, "spc-capability"),
-        ["expected cost 1520.00 CNY (deploy 1500.00 + 10000 runs at 2.00/1k) exceeds the budget of 1000.00 CNY"]
+        [
+            "expected cost 1520.00 CNY (deploy 1500.00 + 10000 runs at 2.00/1k) exceeds the budget of 1000.00 CNY"
+        ]
     );
     // With 100 runs expected and 1,501 CNY, spc fits again: 1500 + 2 × 100/1000 = 1500.2.
     n.expected_runs = Some(100);
@@ -247,7 +273,9 @@ fn knitting_quality_budget_and_deadline() {
     assert_eq!(names(&m), ["fabric-four-point"]);
     assert_eq!(
         rejected_for(&m, "dye-lot-color-qc"),
-        ["expected cost 820.00 CNY (deploy 800.00 + 10000 runs at 2.00/1k) exceeds the budget of 700.00 CNY"]
+        [
+            "expected cost 820.00 CNY (deploy 800.00 + 10000 runs at 2.00/1k) exceeds the budget of 700.00 CNY"
+        ]
     );
     assert_eq!(
         rejected_for(&m, "spc-capability"),
@@ -264,18 +292,28 @@ fn knitting_quality_budget_and_deadline() {
     let n = need(Industry::Knitting, &[Scene::Quality], 2, 1000.0, 1);
     let m = rank(&n, &candidates(), &MatchConfig::default()).unwrap();
     assert_eq!(names(&m), ["fabric-four-point", "dye-lot-color-qc"]);
-    assert!((m.ranked[0].score - 83.44).abs() < 0.01, "{}", m.ranked[0].score);
-    assert!((m.ranked[1].score - 79.86).abs() < 0.01, "{}", m.ranked[1].score);
+    assert!(
+        (m.ranked[0].score - 83.44).abs() < 0.01,
+        "{}",
+        m.ranked[0].score
+    );
+    assert!(
+        (m.ranked[1].score - 79.86).abs() < 0.01,
+        "{}",
+        m.ranked[1].score
+    );
 
     // Weights are configuration: on scorecard alone, dye-lot (88) beats fabric (85).
-    let mut config = MatchConfig::default();
-    config.weights = smelt_assess::Weights {
-        coverage: 0.0,
-        uplift: 0.0,
-        scorecard: 1.0,
-        price: 0.0,
-        deploy: 0.0,
-        adoption: 0.0,
+    let config = MatchConfig {
+        weights: smelt_assess::Weights {
+            coverage: 0.0,
+            uplift: 0.0,
+            scorecard: 1.0,
+            price: 0.0,
+            deploy: 0.0,
+            adoption: 0.0,
+        },
+        ..MatchConfig::default()
     };
     let m = rank(&n, &candidates(), &config).unwrap();
     assert_eq!(names(&m), ["dye-lot-color-qc", "fabric-four-point"]);
@@ -291,7 +329,10 @@ fn approval_and_suspension() {
     cs[1].suspended = true; // fabric
     let m = rank(&n, &cs, &MatchConfig::default()).unwrap();
     assert!(m.ranked.is_empty());
-    assert_eq!(rejected_for(&m, "dye-lot-color-qc"), ["not approved by a reviewer"]);
+    assert_eq!(
+        rejected_for(&m, "dye-lot-color-qc"),
+        ["not approved by a reviewer"]
+    );
     assert_eq!(rejected_for(&m, "fabric-four-point"), ["suspended"]);
 }
 
@@ -339,8 +380,16 @@ fn a_candidate_that_fails_on_the_sample_data_ranks_below_one_that_ran() {
     //     1 − 1/5 = 0.8, ln 3/ln 51 → 20 + 0 + 14 + 10.47 + 8 + 2.794 = 55.26
     let m = rank(&n, &cs, &MatchConfig::default()).unwrap();
     assert_eq!(names(&m), ["flowshop-scheduler", "oee-calculator"]);
-    assert!((m.ranked[0].score - 65.30).abs() < 0.01, "{}", m.ranked[0].score);
-    assert!((m.ranked[1].score - 55.26).abs() < 0.01, "{}", m.ranked[1].score);
+    assert!(
+        (m.ranked[0].score - 65.30).abs() < 0.01,
+        "{}",
+        m.ranked[0].score
+    );
+    assert!(
+        (m.ranked[1].score - 55.26).abs() < 0.01,
+        "{}",
+        m.ranked[1].score
+    );
 
     // Both schemas are satisfied by the samples (extra columns ignored), so both are run.
     let run = to_run(&n, &cs, &MatchConfig::default()).unwrap();
@@ -368,7 +417,9 @@ fn a_candidate_that_fails_on_the_sample_data_ranks_below_one_that_ran() {
     let last = m.ranked[1].reasons.last().unwrap();
     assert_eq!(
         last.en,
-        format!("failed on your sample data: {reason}; ranked below the solutions that did not fail")
+        format!(
+            "failed on your sample data: {reason}; ranked below the solutions that did not fail"
+        )
     );
     assert!(last.zh.contains("运行失败"));
     assert_eq!(
@@ -450,17 +501,31 @@ fn malformed_needs_and_config() {
     let cs = candidates();
     let mut n = need(Industry::Knitting, &[], 2, 1000.0, 5);
     let err = rank(&n, &cs, &MatchConfig::default()).unwrap_err();
-    assert_eq!(err.to_string(), "invalid need: `scenes` must name at least one scene");
+    assert_eq!(
+        err.to_string(),
+        "invalid need: `scenes` must name at least one scene"
+    );
     n.scenes = vec![Scene::Quality, Scene::Quality];
     let err = rank(&n, &cs, &MatchConfig::default()).unwrap_err();
-    assert_eq!(err.to_string(), "invalid need: `scenes` lists quality (质量管理) twice");
+    assert_eq!(
+        err.to_string(),
+        "invalid need: `scenes` lists quality (质量管理) twice"
+    );
     n.scenes = vec![Scene::Quality];
     n.target_level = 5;
     let err = rank(&n, &cs, &MatchConfig::default()).unwrap_err();
-    assert_eq!(err.to_string(), "invalid need: `target_level` must be 1-4, found 5");
+    assert_eq!(
+        err.to_string(),
+        "invalid need: `target_level` must be 1-4, found 5"
+    );
     n.target_level = 2;
     n.budget_cny = f64::NAN;
-    assert!(rank(&n, &cs, &MatchConfig::default()).unwrap_err().to_string().contains("budget_cny"));
+    assert!(
+        rank(&n, &cs, &MatchConfig::default())
+            .unwrap_err()
+            .to_string()
+            .contains("budget_cny")
+    );
     n.budget_cny = 1000.0;
     let mut config = MatchConfig::default();
     config.weights.price = -1.0;
@@ -477,5 +542,8 @@ fn malformed_needs_and_config() {
     .unwrap();
     assert_eq!(need.scenes, [Scene::Quality]);
     let config: MatchConfig = serde_json::from_str(r#"{ "weights": { "price": 40 } }"#).unwrap();
-    assert_eq!((config.weights.price, config.weights.coverage), (40.0, 30.0));
+    assert_eq!(
+        (config.weights.price, config.weights.coverage),
+        (40.0, 30.0)
+    );
 }

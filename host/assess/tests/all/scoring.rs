@@ -66,7 +66,11 @@ fn sheet(threshold: u32, below: bool) -> AnswerSheet {
 #[test]
 fn worked_sheets_total_as_computed_by_hand() {
     for t in [20u32, 40, 60, 80] {
-        assert_eq!(run("2022", &sheet(t, false)).total, pts(f64::from(t)), "at {t}");
+        assert_eq!(
+            run("2022", &sheet(t, false)).total,
+            pts(f64::from(t)),
+            "at {t}"
+        );
         // 0.7 below: 19.3, 39.3, 59.3, 79.3.
         assert_eq!(
             run("2022", &sheet(t, true)).total,
@@ -135,7 +139,10 @@ fn levels_2022_at_and_below_each_threshold() {
         let gap = &below.gaps[0];
         assert_eq!(gap.level, level);
         assert_eq!(gap.base.as_ref().unwrap().short, pts(0.7));
-        assert!(gap.scenes.is_none(), "the 2022 rule has no scene requirement");
+        assert!(
+            gap.scenes.is_none(),
+            "the 2022 rule has no scene requirement"
+        );
     }
     assert_eq!(run("2022", &sheet(80, false)).level_name.zh, "四级");
 }
@@ -280,7 +287,7 @@ fn gap_messages_name_scenes_and_items() {
     // 4 nearest of the rest: the 3 others at level 3, then 能耗管理 (unrated, index order).
     let s = l4.scenes.as_ref().unwrap();
     assert_eq!((s.have, s.raise.len()), (0, 10));
-    let raise: Vec<_> = s.raise.iter().map(|r| (r.zh, r.from)).collect();
+    let raise: Vec<_> = s.raise.iter().map(|r| (r.zh.as_str(), r.from)).collect();
     assert_eq!(
         raise,
         [
@@ -324,9 +331,20 @@ fn scenes_holding_the_level_back() {
     let gap = a.gaps[0].scenes.as_ref().unwrap();
     assert_eq!((gap.have, gap.have_constrained), (5, 2));
     // Three constrained to raise, nearest first: 质量管理 2, 设备管理 2, 能耗管理 2 (安全生产 is at 1).
-    let raise: Vec<_> = gap.raise.iter().map(|r| (r.zh, r.from, r.to)).collect();
-    assert_eq!(raise, [("质量管理", 2, 3), ("设备管理", 2, 3), ("能耗管理", 2, 3)]);
-    assert!(a.gaps[0].messages[0].en.ends_with("have 5 (2 constrained): raise 质量管理, 设备管理, 能耗管理"));
+    let raise: Vec<_> = gap
+        .raise
+        .iter()
+        .map(|r| (r.zh.as_str(), r.from, r.to))
+        .collect();
+    assert_eq!(
+        raise,
+        [("质量管理", 2, 3), ("设备管理", 2, 3), ("能耗管理", 2, 3)]
+    );
+    assert!(
+        a.gaps[0].messages[0]
+            .en
+            .ends_with("have 5 (2 constrained): raise 质量管理, 设备管理, 能耗管理")
+    );
 
     // The same sheet under the 2022 rule: 63 is 三级 whatever the scenes.
     assert_eq!(run("2022", &sheet).level, 3);
@@ -377,4 +395,24 @@ fn evidence_is_kept() {
     let item = &a.dimensions[0].subareas[0].items[1];
     assert_eq!(item.score, pts(3.0));
     assert_eq!(item.evidence["其中生产设备数量为（台）"], 120.0);
+}
+
+#[test]
+fn before_and_after() {
+    let before = run("2024", &with_scenes(sheet(40, false), &exact(2)));
+    let after = run("2024", &with_scenes(sheet(60, false), &exact(3)));
+    let p = before.compare(&after);
+    assert_eq!((p.total, p.level), ((pts(40.0), pts(60.0)), (2, 3)));
+    // 40 → 60: 信息安全 +10 in 数字化基础, 绿色低碳 + 价值效益 +10 in 数字化成效.
+    assert_eq!(p.dimensions[0].2..p.dimensions[0].3, pts(40.0)..pts(50.0));
+    assert_eq!(
+        p.dimensions[2].2..p.dimensions[2].3,
+        Points::ZERO..pts(10.0)
+    );
+    // Level-2 scenes (3 constrained + 3 others at 2) → level-3 (5 + 3 at 3): 8 changed.
+    assert_eq!(p.scenes.len(), 8);
+    assert!(p.same_rule);
+    // Stored as JSON and read back.
+    let json = serde_json::to_string(&after).unwrap();
+    assert_eq!(serde_json::from_str::<Assessment>(&json).unwrap(), after);
 }
