@@ -6,12 +6,15 @@
 //!
 //! | route | call |
 //! | --- | --- |
-//! | `POST /v1/assessments` | [`assess`]`(`[`Index::official`]`(), `[`LevelRules::official`]`().rule(name)?, &sheet)` |
+//! | `POST /v1/assessments` | [`assess()`]`(`[`Index::official`]`(), `[`LevelRules::official`]`().rule(name)?, &sheet)` |
 //! | before / after of one enterprise | [`Assessment::compare`] (an [`Assessment`] round-trips through JSON for storage) |
 //! | enterprise profile | [`Profile::classify`] |
 //! | `POST /v1/needs` | [`Need::validate`], then [`to_run`] for the candidates to try in the sandbox |
 //! | `GET /v1/needs/{id}/matches` | [`rank`]`(&need, &candidates, &`[`MatchConfig`]`::default())` |
 //! | `GET /v1/dashboard` | [`dashboard()`]`(&counts, `[`PilotTargets::official`]`())` |
+//!
+//! The filters, formulas and default weights of matching are in [`matching`]; the size-class
+//! rule and the text it implements in [`profile`].
 //!
 //! Every error is one [`Error`] whose message names the offending item, option, scene or field
 //! (a 422 for the server).
@@ -53,14 +56,14 @@
 
 #![deny(missing_docs)]
 
-mod assess;
-mod dashboard;
+pub mod assess;
+pub mod dashboard;
 mod error;
-mod index;
-mod matching;
+pub mod index;
+pub mod matching;
 mod points;
-mod profile;
-mod rules;
+pub mod profile;
+pub mod rules;
 
 pub use assess::{
     AnswerSheet, Assessment, BaseGap, DimensionScore, Headroom, ItemAnswer, ItemScore, LevelGap,

@@ -13,17 +13,17 @@
 //! - `deploy_days ≤ deadline_days`.
 //!
 //! Soft score, 0–100: `100 × Σ wᵢ·vᵢ / Σ wᵢ` over six components `vᵢ ∈ [0, 1]` with the weights
-//! of [`Weights`] (defaults in brackets):
-//! - `coverage` [30]: needed scenes covered, each weighing `constrained_scene_weight` (2) when
+//! of [`Weights`]:
+//! - `coverage` (default 30): needed scenes covered, each weighing `constrained_scene_weight` (2) when
 //!   constrained (约束性) and 1 otherwise, over the weight of all needed scenes;
-//! - `uplift` [15]: `(min(target, need.target) − from) / (need.target − from)` clamped to
+//! - `uplift` (default 15): `(min(target, need.target) − from) / (need.target − from)` clamped to
 //!   [0, 1], `from` the enterprise's current level (0 when unknown); when the need's target is
 //!   not above `from`, 1 if the solution targets at least the need's level, else 0;
-//! - `scorecard` [20]: the conformance scorecard's overall score / 100 (or the mean of its
+//! - `scorecard` (default 20): the conformance scorecard's overall score / 100 (or the mean of its
 //!   sub-scores); `unscored` (0.5) when the version has none yet;
-//! - `price` [15]: `1 − expected cost / budget` (1 when both are 0);
-//! - `deploy` [10]: `1 − (deploy_days − 1) / deadline_days`;
-//! - `adoption` [10]: `ln(1 + deployments) / ln(1 + adoption_saturation)` capped at 1
+//! - `price` (default 15): `1 − expected cost / budget` (1 when both are 0);
+//! - `deploy` (default 10): `1 − (deploy_days − 1) / deadline_days`;
+//! - `adoption` (default 10): `ln(1 + deployments) / ln(1 + adoption_saturation)` capped at 1
 //!   (saturation 50).
 //!
 //! **Fit on the enterprise's data.** [`to_run`] lists the candidates that pass the hard filters
