@@ -1,6 +1,7 @@
 //! `smelt`: the command line of the smelt marketplace host.
 
 mod cli;
+mod server;
 
 use std::process::ExitCode;
 

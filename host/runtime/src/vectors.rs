@@ -27,6 +27,59 @@ pub struct VectorBundle {
     pub vectors: Vec<Vector>,
 }
 
+#[derive(Deserialize)]
+struct PackageVectors {
+    #[serde(default)]
+    vectors: Vec<VectorFiles>,
+}
+
+#[derive(Deserialize)]
+struct VectorFiles {
+    name: String,
+    input: String,
+    expected: String,
+    tolerance: f64,
+}
+
+impl VectorBundle {
+    /// Reads the `[[vectors]]` of a package directory's `smelt.toml` and the files they name
+    /// (paths relative to the directory). Other manifest fields are not looked at here.
+    pub fn from_package_dir(dir: &std::path::Path) -> Result<VectorBundle, String> {
+        let manifest_path = dir.join("smelt.toml");
+        let text = std::fs::read_to_string(&manifest_path)
+            .map_err(|e| format!("reading {}: {e}", manifest_path.display()))?;
+        let table: toml::Table =
+            toml::from_str(&text).map_err(|e| format!("{}: {e}", manifest_path.display()))?;
+        let entries: PackageVectors = toml::Value::Table(table)
+            .try_into()
+            .map_err(|e| format!("{}: `vectors`: {e}", manifest_path.display()))?;
+        let read = |file: &str| -> Result<Json, String> {
+            let path = dir.join(file);
+            if std::path::Path::new(file).is_absolute()
+                || file.split(['/', '\\']).any(|part| part == "..")
+            {
+                return Err(format!(
+                    "vector file `{file}` must be a relative path inside the package"
+                ));
+            }
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| format!("reading {}: {e}", path.display()))?;
+            serde_json::from_str(&text)
+                .map_err(|e| format!("{} is not valid JSON: {e}", path.display()))
+        };
+        let mut vectors = Vec::new();
+        for e in entries.vectors {
+            vectors.push(Vector {
+                input: read(&e.input)?,
+                expected: read(&e.expected)?,
+                name: e.name,
+                tolerance: e.tolerance,
+            });
+        }
+        Ok(VectorBundle { vectors })
+    }
+}
+
 fn close(expected: &Json, actual: f64, tolerance: f64) -> bool {
     expected
         .as_f64()

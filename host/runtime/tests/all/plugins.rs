@@ -1,9 +1,7 @@
 //! Example plugins through the sandbox, against their published reference data.
 
-use serde_json::{Value as Json, json};
-use smelt_runtime::{
-    ColumnValues, Limits, Vector, VectorBundle, compare_expected, input_from_json,
-};
+use serde_json::json;
+use smelt_runtime::{ColumnValues, Limits, VectorBundle, compare_expected, input_from_json};
 
 use crate::load;
 
@@ -49,42 +47,6 @@ fn dye_lot_matches_all_34_ciede2000_reference_pairs_in_wasm() {
     assert_eq!(checked, 34);
 }
 
-#[derive(serde::Deserialize)]
-struct ManifestVectors {
-    #[serde(default)]
-    vectors: Vec<VectorEntry>,
-}
-
-#[derive(serde::Deserialize)]
-struct VectorEntry {
-    name: String,
-    input: String,
-    expected: String,
-    tolerance: f64,
-}
-
-/// Reads a plugin's `[[vectors]]` from its smelt.toml into a bundle.
-pub fn vectors_of(dir: &str) -> VectorBundle {
-    let manifest: toml::Value =
-        toml::from_str(&std::fs::read_to_string(format!("{dir}/smelt.toml")).unwrap()).unwrap();
-    let entries: ManifestVectors = manifest.try_into().unwrap();
-    let read = |path: &str| -> Json {
-        serde_json::from_str(&std::fs::read_to_string(format!("{dir}/{path}")).unwrap()).unwrap()
-    };
-    VectorBundle {
-        vectors: entries
-            .vectors
-            .into_iter()
-            .map(|e| Vector {
-                name: e.name,
-                input: read(&e.input),
-                expected: read(&e.expected),
-                tolerance: e.tolerance,
-            })
-            .collect(),
-    }
-}
-
 /// Every example plugin's published vectors pass through the sandbox.
 #[test]
 fn every_plugin_passes_its_reference_vectors_in_wasm() {
@@ -93,7 +55,7 @@ fn every_plugin_passes_its_reference_vectors_in_wasm() {
         let plugin = load(wasm);
         let descriptor = plugin.describe().unwrap();
         assert_eq!(descriptor.name, *name);
-        let bundle = vectors_of(dir);
+        let bundle = VectorBundle::from_package_dir(std::path::Path::new(dir)).unwrap();
         assert!(!bundle.vectors.is_empty(), "{name} has no vectors");
         for vector in bundle.vectors {
             let input = input_from_json(&vector.input, &descriptor)

@@ -1,0 +1,201 @@
+//! The HTTP API: a router per resource, merged in [`router`]; [`serve`] binds, runs and shuts
+//! down gracefully. The sandbox and the registry are reached only through [`sandbox::Sandbox`]
+//! and [`smelt_registry::Registry`]; no wasmtime type appears here.
+
+mod accounts;
+mod auth;
+mod error;
+mod meta;
+mod packages;
+mod sandbox;
+mod trials;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use smelt_registry::Registry;
+use tokio::sync::Semaphore;
+
+pub use auth::Caller;
+pub use error::{ApiError, ApiResult};
+pub use meta::Metrics;
+
+/// Server settings (CLI flags and `SMELT_*` variables map onto these).
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Data directory (registry database and blobs).
+    pub data: PathBuf,
+    /// Address to listen on; port 0 picks a free one.
+    pub addr: SocketAddr,
+    /// Largest request body in bytes.
+    pub body_limit: usize,
+    /// Trials and invocations running at once; more get 503.
+    pub max_concurrent_runs: usize,
+    /// Publishes per token per minute; more get 429.
+    pub publishes_per_minute: u32,
+    /// Longest a component may take to compile.
+    pub compile_timeout: Duration,
+}
+
+impl Config {
+    /// Defaults for `data` and `addr`.
+    pub fn new(data: PathBuf, addr: SocketAddr) -> Self {
+        Config {
+            data,
+            addr,
+            body_limit: 16 << 20,
+            max_concurrent_runs: 8,
+            publishes_per_minute: 30,
+            compile_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Shared by every request.
+pub struct AppState {
+    pub registry: Registry,
+    pub sandbox: sandbox::Sandbox,
+    pub runs: Arc<Semaphore>,
+    pub metrics: Metrics,
+    pub publish_limiter: packages::RateLimiter,
+    pub config: Config,
+}
+
+pub type Shared = Arc<AppState>;
+
+impl AppState {
+    /// Opens the registry and the sandbox.
+    pub fn open(config: Config) -> anyhow::Result<Shared> {
+        let registry = Registry::open(&config.data)
+            .with_context(|| format!("opening the registry in {}", config.data.display()))?;
+        let sandbox = sandbox::Sandbox::new(registry.clone(), config.compile_timeout)?;
+        Ok(Arc::new(AppState {
+            registry,
+            sandbox,
+            runs: Arc::new(Semaphore::new(config.max_concurrent_runs)),
+            metrics: Metrics::default(),
+            publish_limiter: packages::RateLimiter::new(config.publishes_per_minute),
+            config,
+        }))
+    }
+}
+
+/// The whole API.
+pub fn router(state: Shared) -> Router {
+    let limit = state.config.body_limit;
+    Router::new()
+        .merge(meta::router())
+        .merge(accounts::router())
+        .merge(packages::router())
+        .merge(trials::router())
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(limit))
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .with_state(state)
+}
+
+/// Logs and counts every request: route, status, latency, request id.
+async fn observe(State(state): State<Shared>, request: Request, next: Next) -> Response {
+    static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".into());
+    let method = request.method().clone();
+    let started = Instant::now();
+    let mut response = next.run(request).await;
+    let latency = started.elapsed();
+    let status = response.status().as_u16();
+    state
+        .metrics
+        .request(method.as_str(), &route, status, latency);
+    tracing::info!(request_id = id, %method, route, status, latency_ms = latency.as_secs_f64() * 1e3, "request");
+    if let Ok(value) = axum::http::HeaderValue::from_str(&id.to_string()) {
+        response.headers_mut().insert("x-request-id", value);
+    }
+    response
+}
+
+/// Creates the admin account on first start and writes its token to `DIR/admin.token` (0600).
+fn bootstrap_admin(registry: &Registry, dir: &std::path::Path) -> anyhow::Result<()> {
+    let path = dir.join("admin.token");
+    match registry.bootstrap_admin("admin") {
+        Ok((_, token)) => {
+            use std::io::Write;
+            use std::os::unix::fs::OpenOptionsExt;
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&path)
+                .with_context(|| format!("writing {}", path.display()))?;
+            writeln!(file, "{}", token.secret)?;
+            file.sync_all()?;
+            println!("admin token written to {}", path.display());
+        }
+        Err(smelt_registry::Error::Forbidden { .. }) => {
+            println!("admin token is in {}", path.display());
+        }
+        Err(e) => return Err(e).context("creating the admin account"),
+    }
+    Ok(())
+}
+
+/// Runs the server until `shutdown` resolves; finishes in-flight requests, then flushes.
+/// `ready` receives the bound address.
+pub async fn serve(
+    config: Config,
+    ready: Option<tokio::sync::oneshot::Sender<SocketAddr>>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&config.data)
+        .with_context(|| format!("creating {}", config.data.display()))?;
+    let state = AppState::open(config.clone())?;
+    bootstrap_admin(&state.registry, &config.data)?;
+    let listener = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .with_context(|| format!("binding {}", config.addr))?;
+    let addr = listener.local_addr()?;
+    println!("smelt listening on http://{addr}");
+    if let Some(ready) = ready {
+        let _ = ready.send(addr);
+    }
+    let app = router(state.clone());
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("serving")?;
+    // Every registry write is flushed before it is acknowledged; dropping the last handle
+    // closes the database cleanly.
+    drop(state);
+    println!("smelt stopped");
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

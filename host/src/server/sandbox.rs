@@ -1,0 +1,141 @@
+//! The server's view of the sandbox: plugins by published version, compiled once per digest,
+//! with the limits its manifest declares, run off the async threads.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use smelt_registry::{Registry, VersionRecord};
+use smelt_runtime::{Descriptor, Input, Limits, Plugin, Run, Runtime};
+
+use super::ApiError;
+
+/// Compiles and runs published components.
+#[derive(Clone)]
+pub struct Sandbox {
+    runtime: Runtime,
+    registry: Registry,
+    descriptors: Arc<Mutex<HashMap<String, Arc<Descriptor>>>>,
+    compile_timeout: Duration,
+    pub compile_hits: Arc<std::sync::atomic::AtomicU64>,
+    pub compile_misses: Arc<std::sync::atomic::AtomicU64>,
+}
+
+/// A compiled component with what it declared.
+#[derive(Clone)]
+pub struct Loaded {
+    pub plugin: Plugin,
+    pub descriptor: Arc<Descriptor>,
+}
+
+impl Sandbox {
+    pub fn new(registry: Registry, compile_timeout: Duration) -> anyhow::Result<Self> {
+        Ok(Sandbox {
+            runtime: Runtime::new()?,
+            registry,
+            descriptors: Arc::default(),
+            compile_timeout,
+            compile_hits: Arc::default(),
+            compile_misses: Arc::default(),
+        })
+    }
+
+    /// Validates, compiles and describes uploaded bytes, off the async threads and under the
+    /// compile timeout.
+    pub async fn inspect(&self, bytes: Arc<Vec<u8>>) -> Result<Loaded, ApiError> {
+        let runtime = self.runtime.clone();
+        let work = tokio::task::spawn_blocking(move || -> Result<Loaded, smelt_runtime::Error> {
+            let plugin = runtime.load(&bytes)?;
+            let descriptor = Arc::new(plugin.describe()?);
+            Ok(Loaded { plugin, descriptor })
+        });
+        match tokio::time::timeout(self.compile_timeout, work).await {
+            Err(_) => Err(ApiError::unprocessable(
+                "compile_timeout",
+                format!(
+                    "the component did not compile within {} s",
+                    self.compile_timeout.as_secs()
+                ),
+            )),
+            Ok(Err(join)) => Err(ApiError::internal("compiling a component", join)),
+            Ok(Ok(result)) => Ok(result?),
+        }
+    }
+
+    /// The compiled plugin of a published version (blob re-hashed on first load).
+    pub async fn load(&self, record: &VersionRecord) -> Result<Loaded, ApiError> {
+        let digest = record.component.to_string();
+        let descriptor = self.descriptor(record)?;
+        if let Some(plugin) = self.runtime.cached(&digest) {
+            self.compile_hits
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            return Ok(Loaded { plugin, descriptor });
+        }
+        self.compile_misses
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let (runtime, registry, component) = (
+            self.runtime.clone(),
+            self.registry.clone(),
+            record.component.clone(),
+        );
+        let work = tokio::task::spawn_blocking(move || -> Result<Plugin, ApiError> {
+            let bytes = registry.blob(&component)?;
+            Ok(runtime.load(&bytes)?)
+        });
+        match tokio::time::timeout(self.compile_timeout, work).await {
+            Err(_) => Err(ApiError::internal(
+                "compiling a stored component",
+                "timeout",
+            )),
+            Ok(Err(join)) => Err(ApiError::internal("compiling a stored component", join)),
+            Ok(Ok(plugin)) => Ok(Loaded {
+                plugin: plugin?,
+                descriptor,
+            }),
+        }
+    }
+
+    fn descriptor(&self, record: &VersionRecord) -> Result<Arc<Descriptor>, ApiError> {
+        let key = record.component.to_string();
+        let mut cache = self.descriptors.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(d) = cache.get(&key) {
+            return Ok(d.clone());
+        }
+        let d: Descriptor = serde_json::from_str(&record.descriptor_json)
+            .map_err(|e| ApiError::internal("reading a stored descriptor", e))?;
+        let d = Arc::new(d);
+        cache.insert(key, d.clone());
+        Ok(d)
+    }
+
+    /// Runs one call on a blocking thread.
+    pub async fn run(&self, plugin: Plugin, input: Input, limits: Limits) -> Result<Run, ApiError> {
+        tokio::task::spawn_blocking(move || plugin.run(&input, &limits))
+            .await
+            .map_err(|e| ApiError::internal("running a trial", e))
+    }
+}
+
+/// The limits a version's manifest declares, for an input of `rows` rows.
+pub fn limits_for(record: &VersionRecord, rows: usize) -> Limits {
+    let budget = &record.manifest.budget;
+    Limits {
+        fuel: budget
+            .fuel_base
+            .saturating_add(budget.fuel_per_row.saturating_mul(rows as u64)),
+        memory_bytes: u64::from(budget.memory_mib) << 20,
+        timeout_ms: u64::from(budget.wall_ms),
+        ..Limits::default()
+    }
+}
+
+/// The platform's compute charge, in CNY per 10⁹ fuel.
+pub const COMPUTE_CNY_PER_GFUEL: f64 = 0.01;
+
+/// What a run costs the enterprise: the provider's per-run price (`per_1k_runs_cny / 1000`)
+/// plus the platform's compute charge for the fuel used.
+pub fn cost_cny(record: &VersionRecord, fuel: u64) -> f64 {
+    let price = record.manifest.listing.price.per_1k_runs_cny / 1000.0;
+    let compute = fuel as f64 / 1e9 * COMPUTE_CNY_PER_GFUEL;
+    ((price + compute) * 1e6).round() / 1e6
+}

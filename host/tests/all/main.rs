@@ -1,0 +1,171 @@
+//! End-to-end tests: the real `smelt` binary on a free port, driven over HTTP.
+
+mod api;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+/// A `smelt serve` process on a fresh data directory; killed on drop.
+pub struct Server {
+    child: Child,
+    pub base: String,
+    pub admin: String,
+    pub data: PathBuf,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Server {
+    /// Starts a server on a new data directory with extra flags.
+    pub fn start(flags: &[&str]) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let mut server = Self::start_on(&data, flags);
+        server._dir = Some(dir);
+        server
+    }
+
+    /// Starts a server on `data` (which may hold an earlier server's state).
+    pub fn start_on(data: &Path, flags: &[&str]) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_smelt"))
+            .args(["serve", "--addr", "127.0.0.1:0", "--data"])
+            .arg(data)
+            .args(flags)
+            .env("SMELT_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("starting smelt serve");
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let base = loop {
+            let line = lines
+                .next()
+                .expect("smelt serve exited before listening")
+                .unwrap();
+            if let Some(url) = line.strip_prefix("smelt listening on ") {
+                break url.to_owned();
+            }
+        };
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        let admin = std::fs::read_to_string(data.join("admin.token"))
+            .unwrap()
+            .trim()
+            .to_owned();
+        Server {
+            child,
+            base,
+            admin,
+            data: data.to_owned(),
+            _dir: None,
+        }
+    }
+
+    /// Sends SIGTERM and waits; returns whether it exited successfully.
+    pub fn terminate(mut self) -> bool {
+        // SAFETY: kill(2) with a child's pid has no memory-safety preconditions.
+        #[allow(unsafe_code)]
+        unsafe {
+            libc_kill(self.child.id() as i32, 15);
+        }
+        self.child.wait().unwrap().success()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A request with an optional bearer token.
+    pub fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+    ) -> reqwest::RequestBuilder {
+        let builder = reqwest::Client::new().request(method, self.url(path));
+        match token {
+            Some(t) => builder.bearer_auth(t),
+            None => builder,
+        }
+    }
+
+    /// Creates an account; returns its token.
+    pub async fn account(&self, name: &str, role: &str) -> String {
+        let response = self
+            .request(Method::POST, "/v1/accounts", Some(&self.admin))
+            .json(&json!({"name": name, "role": role}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let body: Value = response.json().await.unwrap();
+        body["token"].as_str().unwrap().to_owned()
+    }
+}
+
+unsafe extern "C" {
+    #[link_name = "kill"]
+    fn libc_kill(pid: i32, signal: i32) -> i32;
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The example plugin's manifest text and component bytes.
+pub fn example(name: &str) -> (String, Vec<u8>) {
+    let dir = smelt_artifacts::plugin_dir(name);
+    (
+        std::fs::read_to_string(format!("{dir}/smelt.toml")).unwrap(),
+        std::fs::read(smelt_artifacts::plugin(name)).unwrap(),
+    )
+}
+
+/// Sends a publish; returns status and body.
+pub async fn publish(
+    server: &Server,
+    token: &str,
+    name: &str,
+    version: &str,
+    manifest: &str,
+    component: Vec<u8>,
+) -> (StatusCode, Value) {
+    let form = reqwest::multipart::Form::new()
+        .text("manifest", manifest.to_owned())
+        .part("component", reqwest::multipart::Part::bytes(component));
+    let response = server
+        .request(
+            Method::PUT,
+            &format!("/v1/packages/{name}/{version}"),
+            Some(token),
+        )
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// Sends a JSON request; returns status and body.
+pub async fn call(
+    server: &Server,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut request = server.request(method, path, token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
