@@ -7,6 +7,8 @@ mod auth;
 mod error;
 mod meta;
 mod packages;
+mod program;
+mod reviews;
 mod sandbox;
 mod trials;
 
@@ -95,6 +97,8 @@ pub fn router(state: Shared) -> Router {
         .merge(accounts::router())
         .merge(packages::router())
         .merge(trials::router())
+        .merge(reviews::router())
+        .merge(program::router())
         .layer(DefaultBodyLimit::max(limit))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(limit))
         .layer(middleware::from_fn_with_state(state.clone(), observe))

@@ -78,11 +78,16 @@ fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
     let mut too_large = e.status() == StatusCode::PAYLOAD_TOO_LARGE;
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
     while let Some(err) = source {
-        too_large |= err.is::<http_body_util::LengthLimitError>() || err.to_string().contains("length limit exceeded");
+        too_large |= err.is::<http_body_util::LengthLimitError>()
+            || err.to_string().contains("length limit exceeded");
         source = err.source();
     }
     if too_large {
-        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "the upload is larger than the server's body limit")
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "the upload is larger than the server's body limit",
+        )
     } else {
         ApiError::new(StatusCode::BAD_REQUEST, "invalid_multipart", e.body_text())
     }
@@ -246,7 +251,7 @@ pub fn summary(record: &VersionRecord) -> Value {
 
 async fn search(
     State(state): State<Shared>,
-    _caller: Caller,
+    caller: Caller,
     params: Result<Query<SearchParams>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<Value>> {
     let Query(params) =
@@ -272,7 +277,16 @@ async fn search(
             .transpose()
             .map_err(bad_filter)?,
     };
-    let hits = state.registry.search(&query)?;
+    let mut hits = state.registry.search(&query)?;
+    if caller.account.role == Role::Enterprise {
+        let mut listed = Vec::with_capacity(hits.len());
+        for hit in hits {
+            if super::reviews::listed(&state, &hit)? {
+                listed.push(hit);
+            }
+        }
+        hits = listed;
+    }
     Ok(Json(
         json!({"packages": hits.iter().map(summary).collect::<Vec<_>>()}),
     ))
@@ -332,14 +346,14 @@ struct ResolveParams {
 
 async fn resolve(
     State(state): State<Shared>,
-    _caller: Caller,
+    caller: Caller,
     Path(name): Path<String>,
     params: Result<Query<ResolveParams>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<Value>> {
     let Query(params) =
         params.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
     let req: VersionReq = params.req.parse()?;
-    let record = state.registry.resolve(&parse_name(&name)?, &req)?;
+    let record = super::reviews::resolve_for(&state, &caller, &parse_name(&name)?, &req)?;
     Ok(Json(
         json!({"version": record.version.to_string(), "digest": record.component.to_string()}),
     ))

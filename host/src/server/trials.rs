@@ -31,7 +31,7 @@ async fn trial(
     let Json(body) = body.map_err(|e| ApiError::unprocessable("invalid_body", e.body_text()))?;
     let name: PackageName = body.package.parse()?;
     let req: VersionReq = body.version.parse()?;
-    let record = state.registry.resolve(&name, &req)?;
+    let record = super::reviews::resolve_for(&state, &caller, &name, &req)?;
     let loaded = state.sandbox.load(&record).await?;
     let input = smelt_runtime::input_from_json(&body.input, &loaded.descriptor)
         .map_err(|e| ApiError::unprocessable("invalid_input", e.to_string()))?;

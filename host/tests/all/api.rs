@@ -64,7 +64,59 @@ async fn publish_search_resolve_download_trial_yank() {
     .await;
     assert_eq!((status, &again), (StatusCode::OK, &body));
 
-    // Search by text and by filters.
+    // Pending review: invisible to enterprises; a reviewer approves it (not its own package).
+    let (_, pending) = call(
+        &server,
+        Method::GET,
+        "/v1/packages?q=CIEDE2000",
+        Some(&enterprise),
+        None,
+    )
+    .await;
+    assert_eq!(pending["packages"], json!([]));
+    let reviewer = server.account("expert-li", "reviewer").await;
+    let (status, queue) = call(
+        &server,
+        Method::GET,
+        "/v1/reviews/queue",
+        Some(&reviewer),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, queue["queue"][0]["name"].as_str()),
+        (StatusCode::OK, Some("dye-lot-color-qc"))
+    );
+    let decision = |d: &str| Some(json!({"decision": d, "note": "checked against Sharma 2005"}));
+    let path = "/v1/reviews/dye-lot-color-qc/0.1.0/decision";
+    let (status, _) = call(
+        &server,
+        Method::POST,
+        path,
+        Some(&provider),
+        decision("approve"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, body) = call(
+        &server,
+        Method::POST,
+        path,
+        Some(&reviewer),
+        decision("maybe"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, body) = call(
+        &server,
+        Method::POST,
+        path,
+        Some(&reviewer),
+        decision("approve"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
     let (status, found) = call(
         &server,
         Method::GET,
@@ -115,7 +167,7 @@ async fn publish_search_resolve_download_trial_yank() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(details["wit_version"], "0.1.0");
     assert_eq!(details["descriptor"]["inputs"][1]["name"], "batches");
-    assert_eq!(details["review"]["state"], "pending");
+    assert_eq!(details["review"]["state"], "approved");
     let (_, resolved) = call(
         &server,
         Method::GET,
@@ -462,19 +514,42 @@ async fn every_error_status() {
     let mut limited = None;
     for _ in 0..8 {
         let form = reqwest::multipart::Form::new().text("manifest", manifest.clone());
-        let request = server.request(Method::PUT, "/v1/packages/dye-lot-color-qc/0.3.0", Some(&provider));
+        let request = server.request(
+            Method::PUT,
+            "/v1/packages/dye-lot-color-qc/0.3.0",
+            Some(&provider),
+        );
         let response = request.multipart(form).send().await.unwrap();
         if response.status() == StatusCode::TOO_MANY_REQUESTS {
             limited = Some(response);
             break;
         }
-        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "missing component part");
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "missing component part"
+        );
     }
     let limited = limited.expect("no 429 within the burst");
-    let retry: u64 = limited.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=60).contains(&retry), "{retry}");
 
-    // 404 and 422 on trials.
+    // 404 and 422 on trials (of an approved version).
+    let reviewer = server.account("expert-li", "reviewer").await;
+    let path = "/v1/reviews/dye-lot-color-qc/0.1.0/decision";
+    let (status, _) = call(
+        &server,
+        Method::POST,
+        path,
+        Some(&reviewer),
+        Some(json!({"decision": "approve"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
     let trial =
         |input: Value| json!({"package": "dye-lot-color-qc", "version": "^0.1", "input": input});
     let (status, _) = call(
@@ -627,6 +702,19 @@ async fn hostile_trial_beside_a_good_one_and_restart_keeps_data() {
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
+    let reviewer = server.account("expert-li", "reviewer").await;
+    for name in ["dye-lot-color-qc", "hostile"] {
+        let path = format!("/v1/reviews/{name}/0.1.0/decision");
+        let (status, _) = call(
+            &server,
+            Method::POST,
+            &path,
+            Some(&reviewer),
+            Some(json!({"decision": "approve"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+    }
 
     let hostile = call(
         &server,

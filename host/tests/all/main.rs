@@ -1,6 +1,7 @@
 //! End-to-end tests: the real `smelt` binary on a free port, driven over HTTP.
 
 mod api;
+mod program;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -168,4 +169,23 @@ pub async fn call(
     let response = request.send().await.unwrap();
     let status = response.status();
     (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// Publishes every example plugin as `provider` and approves each as `reviewer`.
+pub async fn publish_and_approve_examples(server: &Server, provider: &str, reviewer: &str) {
+    for (name, _, _) in smelt_artifacts::PLUGINS {
+        let (manifest, wasm) = example(name);
+        let (status, body) = publish(server, provider, name, "0.1.0", &manifest, wasm).await;
+        assert_eq!(status, StatusCode::CREATED, "{name}: {body}");
+        let path = format!("/v1/reviews/{name}/0.1.0/decision");
+        let (status, _) = call(
+            server,
+            Method::POST,
+            &path,
+            Some(reviewer),
+            Some(json!({"decision": "approve"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+    }
 }

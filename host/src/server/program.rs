@@ -1,0 +1,465 @@
+//! The enterprise side of the program: profile and size class, self-assessment, needs,
+//! matching (tried on the enterprise's own sample data), and the admin dashboard. The rules and
+//! formulas are in `smelt-assess`; this module stores, authorises and runs.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use smelt_assess::{
+    AnswerSheet, Assessment, Candidate, DataFit, EnterpriseLevels, Index, LevelRules, MatchConfig,
+    Need, PilotTargets, Profile, ProgramCounts,
+};
+use smelt_registry::{AnnotationKind, Docs, Role};
+
+use super::reviews::{ReviewState, review_state};
+use super::sandbox::{cost_cny, limits_for};
+use super::{ApiError, ApiResult, Caller, Shared};
+
+pub fn router() -> Router<Shared> {
+    Router::new()
+        .route("/v1/profile", get(get_profile).put(put_profile))
+        .route(
+            "/v1/assessments",
+            get(list_assessments).post(create_assessment),
+        )
+        .route("/v1/needs", get(list_needs).post(create_need))
+        .route("/v1/needs/{id}/matches", get(matches))
+        .route("/v1/dashboard", get(dashboard))
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+fn docs(state: &Shared, namespace: &str) -> ApiResult<Docs> {
+    Ok(state.registry.docs(namespace)?)
+}
+
+fn body<T>(body: Result<Json<T>, axum::extract::rejection::JsonRejection>) -> ApiResult<T> {
+    body.map(|Json(b)| b)
+        .map_err(|e| ApiError::unprocessable("invalid_body", e.body_text()))
+}
+
+fn invalid(e: smelt_assess::Error) -> ApiError {
+    ApiError::unprocessable("invalid_answer", e.to_string())
+}
+
+fn encode<T: Serialize>(value: &T) -> ApiResult<String> {
+    serde_json::to_string(value).map_err(|e| ApiError::internal("encoding a document", e))
+}
+
+fn decode<T: for<'de> Deserialize<'de>>(json: &str) -> ApiResult<T> {
+    serde_json::from_str(json).map_err(|e| ApiError::internal("decoding a stored document", e))
+}
+
+async fn put_profile(
+    State(state): State<Shared>,
+    caller: Caller,
+    profile: Result<Json<Profile>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<Json<Value>> {
+    caller.require(&[Role::Enterprise], "setting a profile")?;
+    let profile = body(profile)?;
+    let class = profile.classify().map_err(invalid)?;
+    docs(&state, "profiles")?.put(caller.name(), &encode(&profile)?)?;
+    Ok(Json(json!({"profile": profile, "classification": class})))
+}
+
+fn profile_of(state: &Shared, enterprise: &str) -> ApiResult<Option<Profile>> {
+    docs(state, "profiles")?
+        .get(enterprise)?
+        .map(|j| decode(&j))
+        .transpose()
+}
+
+async fn get_profile(State(state): State<Shared>, caller: Caller) -> ApiResult<Json<Value>> {
+    caller.require(&[Role::Enterprise], "reading a profile")?;
+    let profile = profile_of(&state, caller.name())?
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", "no profile yet"))?;
+    let class = profile.classify().map_err(invalid)?;
+    Ok(Json(json!({"profile": profile, "classification": class})))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AssessmentRequest {
+    /// `2024` (default) or `2022`.
+    #[serde(default)]
+    rule: Option<String>,
+    answers: AnswerSheet,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct StoredAssessment {
+    id: String,
+    time_ms: u64,
+    answers: AnswerSheet,
+    result: Assessment,
+}
+
+async fn create_assessment(
+    State(state): State<Shared>,
+    caller: Caller,
+    request: Result<Json<AssessmentRequest>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    caller.require(&[Role::Enterprise], "a self-assessment")?;
+    let request = body(request)?;
+    let rule = LevelRules::official()
+        .rule(request.rule.as_deref().unwrap_or("2024"))
+        .map_err(invalid)?;
+    let result =
+        smelt_assess::assess(Index::official(), rule, &request.answers).map_err(invalid)?;
+    let time_ms = now_ms();
+    let id = format!("{time_ms:015}");
+    let stored = StoredAssessment {
+        id: id.clone(),
+        time_ms,
+        answers: request.answers,
+        result,
+    };
+    docs(&state, "assessments")?.put(&format!("{}/{id}", caller.name()), &encode(&stored)?)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"id": id, "time_ms": time_ms, "assessment": stored.result})),
+    ))
+}
+
+fn assessments_of(state: &Shared, enterprise: &str) -> ApiResult<Vec<StoredAssessment>> {
+    docs(state, "assessments")?
+        .list(&format!("{enterprise}/"))?
+        .iter()
+        .map(|(_, j)| decode(j))
+        .collect()
+}
+
+async fn list_assessments(State(state): State<Shared>, caller: Caller) -> ApiResult<Json<Value>> {
+    caller.require(&[Role::Enterprise], "reading assessments")?;
+    let all = assessments_of(&state, caller.name())?;
+    let progression = match (all.first(), all.last()) {
+        (Some(first), Some(last)) if all.len() > 1 => Some(first.result.compare(&last.result)),
+        _ => None,
+    };
+    let list: Vec<Value> = all
+        .iter()
+        .map(|a| json!({"id": a.id, "time_ms": a.time_ms, "total": a.result.total, "level": a.result.level, "rule": a.result.rule}))
+        .collect();
+    Ok(Json(
+        json!({"assessments": list, "progression": progression}),
+    ))
+}
+
+// No deny_unknown_fields here: serde does not support it beside `flatten`; `Need` itself
+// denies unknown fields, which covers the leftovers.
+#[derive(Debug, Deserialize)]
+struct NeedRequest {
+    #[serde(flatten)]
+    need: Need,
+    #[serde(default)]
+    description: String,
+    /// Sample input in the trial format (`{"tables": {...}, "params": {...}}`).
+    #[serde(default)]
+    sample: Option<Value>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct StoredNeed {
+    id: String,
+    owner: String,
+    created_ms: u64,
+    need: Need,
+    description: String,
+    sample: Option<Value>,
+}
+
+/// Sample inputs are kept with the need; bound them like a trial body.
+const MAX_SAMPLE_BYTES: usize = 4 << 20;
+
+async fn create_need(
+    State(state): State<Shared>,
+    caller: Caller,
+    request: Result<Json<Value>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    caller.require(&[Role::Enterprise], "publishing a need")?;
+    let raw = body(request)?;
+    let request: NeedRequest = serde_json::from_value(raw)
+        .map_err(|e| ApiError::unprocessable("invalid_need", e.to_string()))?;
+    let mut need = request.need;
+    if let Some(sample) = &request.sample {
+        if serde_json::to_vec(sample).map_or(0, |v| v.len()) > MAX_SAMPLE_BYTES {
+            return Err(ApiError::unprocessable(
+                "invalid_need",
+                "sample: larger than 4 MiB",
+            ));
+        }
+        if !sample.get("tables").is_some_and(Value::is_object) {
+            return Err(ApiError::unprocessable(
+                "invalid_need",
+                "sample: expected {\"tables\": {...}}",
+            ));
+        }
+    }
+    if need.current_level.is_none() {
+        need.current_level = assessments_of(&state, caller.name())?
+            .last()
+            .map(|a| a.result.level);
+    }
+    need.validate()
+        .map_err(|e| ApiError::unprocessable("invalid_need", e.to_string()))?;
+    if request.description.len() > 8192 {
+        return Err(ApiError::unprocessable(
+            "invalid_need",
+            "description: at most 8192 bytes",
+        ));
+    }
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let created_ms = now_ms();
+    let id = format!(
+        "need-{created_ms}-{}",
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    );
+    let stored = StoredNeed {
+        id: id.clone(),
+        owner: caller.name().to_owned(),
+        created_ms,
+        need,
+        description: smelt_runtime::neutralise(&request.description),
+        sample: request.sample,
+    };
+    docs(&state, "needs")?.put(&id, &encode(&stored)?)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"id": id, "need": stored.need})),
+    ))
+}
+
+fn all_needs(state: &Shared) -> ApiResult<Vec<StoredNeed>> {
+    docs(state, "needs")?
+        .list("")?
+        .iter()
+        .map(|(_, j)| decode(j))
+        .collect()
+}
+
+async fn list_needs(State(state): State<Shared>, caller: Caller) -> ApiResult<Json<Value>> {
+    caller.require(&[Role::Enterprise, Role::Provider], "listing needs")?;
+    let needs = all_needs(&state)?;
+    let list: Vec<Value> = if caller.account.role == Role::Enterprise {
+        needs
+            .iter()
+            .filter(|n| n.owner == caller.name())
+            .map(|n| json!({"id": n.id, "created_ms": n.created_ms, "need": n.need, "description": n.description}))
+            .collect()
+    } else {
+        // Providers see open needs in the industries they serve, without the enterprise's identity.
+        let industries = provider_industries(&state, caller.name())?;
+        needs
+            .iter()
+            .filter(|n| industries.is_empty() || industries.contains(&n.need.industry))
+            .map(|n| {
+                json!({"id": n.id, "created_ms": n.created_ms, "industry": n.need.industry, "scenes": n.need.scenes,
+                       "target_level": n.need.target_level, "budget_cny": n.need.budget_cny,
+                       "deadline_days": n.need.deadline_days, "description": n.description})
+            })
+            .collect()
+    };
+    Ok(Json(json!({"needs": list})))
+}
+
+fn provider_industries(
+    state: &Shared,
+    provider: &str,
+) -> ApiResult<Vec<smelt_registry::manifest::Industry>> {
+    let mut industries = Vec::new();
+    for name in state.registry.package_names()? {
+        let package = state.registry.package(&name)?;
+        if package.owner != provider {
+            continue;
+        }
+        if let Some(latest) = package.versions.last() {
+            industries.extend(
+                state
+                    .registry
+                    .version(&name, &latest.version)?
+                    .manifest
+                    .listing
+                    .industries,
+            );
+        }
+    }
+    industries.sort();
+    industries.dedup();
+    Ok(industries)
+}
+
+/// The latest non-yanked version of every package, as matching candidates.
+fn candidates(state: &Shared) -> ApiResult<Vec<(Candidate, smelt_registry::VersionRecord)>> {
+    let mut out = Vec::new();
+    for name in state.registry.package_names()? {
+        let package = state.registry.package(&name)?;
+        let Some(latest) = package.versions.iter().rev().find(|v| !v.yanked) else {
+            continue;
+        };
+        let record = state.registry.version(&name, &latest.version)?;
+        let mut candidate = Candidate::from_manifest(&record.manifest);
+        let review = review_state(state, &name, &record.version)?;
+        candidate.approved = matches!(review, ReviewState::Approved | ReviewState::Suspended);
+        candidate.suspended = review == ReviewState::Suspended;
+        candidate.scorecard = state
+            .registry
+            .annotation(&name, &record.version, AnnotationKind::Scorecard)?
+            .and_then(|a| serde_json::from_str::<Value>(&a.json).ok())
+            .and_then(|v| scorecard_summary(&v));
+        out.push((candidate, record));
+    }
+    Ok(out)
+}
+
+/// Reads the sub-scores (0–100) of a stored conformance scorecard.
+fn scorecard_summary(v: &Value) -> Option<smelt_assess::Scorecard> {
+    let scores = v.get("scores")?.as_object()?;
+    let sub_scores: Vec<(String, f64)> = scores
+        .iter()
+        .filter_map(|(k, s)| s.as_f64().map(|s| (k.clone(), s)))
+        .collect();
+    Some(smelt_assess::Scorecard {
+        overall: v.get("overall").and_then(Value::as_f64),
+        sub_scores,
+    })
+}
+
+/// The need's sample narrowed to what `descriptor` declares (other tables and params dropped).
+fn sample_for(sample: &Value, descriptor: &smelt_runtime::Descriptor) -> Value {
+    let pick = |key: &str, names: Vec<&str>| -> Value {
+        let given = sample.get(key).and_then(Value::as_object);
+        Value::Object(
+            names
+                .into_iter()
+                .filter_map(|n| {
+                    given
+                        .and_then(|g| g.get(n))
+                        .map(|v| (n.to_owned(), v.clone()))
+                })
+                .collect(),
+        )
+    };
+    json!({
+        "tables": pick("tables", descriptor.inputs.iter().map(|t| t.name.as_str()).collect()),
+        "params": pick("params", descriptor.params.iter().map(|p| p.name.as_str()).collect()),
+    })
+}
+
+async fn matches(
+    State(state): State<Shared>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    caller.require(&[Role::Enterprise], "matching")?;
+    let stored: StoredNeed = match docs(&state, "needs")?.get(&id)? {
+        Some(j) => decode(&j)?,
+        None => {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("need `{id}` not found"),
+            ));
+        }
+    };
+    // Another enterprise's need does not exist, as far as this caller can tell.
+    if stored.owner != caller.name() {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("need `{id}` not found"),
+        ));
+    }
+    let config = MatchConfig::default();
+    let (mut cands, records): (Vec<Candidate>, Vec<_>) = candidates(&state)?.into_iter().unzip();
+    let first = smelt_assess::rank(&stored.need, &cands, &config).map_err(invalid)?;
+    if let Some(sample) = &stored.sample {
+        // Only candidates that pass the hard filters are run on the enterprise's data.
+        for m in &first.ranked {
+            let Some(i) = cands
+                .iter()
+                .position(|c| c.name == m.name && c.version == m.version)
+            else {
+                continue;
+            };
+            let record = &records[i];
+            let loaded = state.sandbox.load(record).await?;
+            let narrowed = sample_for(sample, &loaded.descriptor);
+            cands[i].fit = Some(
+                match smelt_runtime::input_from_json(&narrowed, &loaded.descriptor) {
+                    Err(e) => DataFit::NotApplicable {
+                        reason: format!("the sample does not fit its input schema: {e}"),
+                    },
+                    Ok(input) => {
+                        let limits = limits_for(record, input.rows());
+                        let run = state.sandbox.run(loaded.plugin, input, limits).await?;
+                        match run.output {
+                            Ok(output) => DataFit::Ran {
+                                findings: output.findings.len() as u32,
+                                cost_cny: cost_cny(record, run.usage.fuel),
+                            },
+                            Err(e) => DataFit::Failed {
+                                reason: e.to_string(),
+                            },
+                        }
+                    }
+                },
+            );
+        }
+    }
+    let result = smelt_assess::rank(&stored.need, &cands, &config).map_err(invalid)?;
+    Ok(Json(json!({"need": id, "matches": result})))
+}
+
+async fn dashboard(State(state): State<Shared>, caller: Caller) -> ApiResult<Json<Value>> {
+    caller.require(&[Role::Admin], "the program dashboard")?;
+    let mut counts = ProgramCounts::default();
+    for account in state.registry.accounts()? {
+        match account.role {
+            Role::Provider => counts.providers += 1,
+            Role::Enterprise => {
+                let Some(profile) = profile_of(&state, &account.name)? else {
+                    continue;
+                };
+                counts
+                    .by_industry
+                    .entry(profile.industry)
+                    .or_default()
+                    .enterprises += 1;
+                let assessments = assessments_of(&state, &account.name)?;
+                counts.levels.push(EnterpriseLevels {
+                    industry: profile.industry,
+                    before: assessments.first().map(|a| a.result.level),
+                    after: assessments.last().map(|a| a.result.level),
+                });
+            }
+            _ => {}
+        }
+    }
+    let mut providers_by_industry: BTreeMap<_, std::collections::BTreeSet<String>> =
+        BTreeMap::new();
+    for (candidate, record) in candidates(&state)? {
+        counts.solutions += 1;
+        for industry in &candidate.industries {
+            counts.by_industry.entry(*industry).or_default().solutions += 1;
+            providers_by_industry
+                .entry(*industry)
+                .or_default()
+                .insert(record.publisher.clone());
+        }
+    }
+    for (industry, providers) in providers_by_industry {
+        counts.by_industry.entry(industry).or_default().providers = providers.len() as u32;
+    }
+    let board = smelt_assess::dashboard(&counts, PilotTargets::official()).map_err(invalid)?;
+    Ok(Json(json!({"dashboard": board})))
+}

@@ -1,0 +1,170 @@
+//! The review workflow (遴选): decisions, the queue, and the listing policy that follows from
+//! them — enterprises see and use only approved, unsuspended versions.
+
+use axum::extract::{Path, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use smelt_registry::{AnnotationKind, PackageName, Role, Version, VersionRecord, VersionReq};
+
+use super::{ApiError, ApiResult, Caller, Shared};
+
+pub fn router() -> Router<Shared> {
+    Router::new()
+        .route("/v1/reviews/queue", get(queue))
+        .route("/v1/reviews/{name}/{version}/decision", post(decide))
+}
+
+/// Where a version stands with the reviewers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReviewState {
+    /// Not decided yet.
+    Pending,
+    /// Listed.
+    Approved,
+    /// Not listed.
+    Rejected,
+    /// Was listed, now suspended (动态调整): existing users keep it, new ones cannot take it.
+    Suspended,
+}
+
+/// A stored decision.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Review {
+    pub state: ReviewState,
+    pub note: String,
+    pub reviewer: String,
+    pub time_ms: u64,
+}
+
+/// The review state of `name@version`.
+pub fn review_state(
+    state: &Shared,
+    name: &PackageName,
+    version: &Version,
+) -> ApiResult<ReviewState> {
+    Ok(
+        match state
+            .registry
+            .annotation(name, version, AnnotationKind::Review)?
+        {
+            Some(a) => serde_json::from_str::<Review>(&a.json)
+                .map(|r| r.state)
+                .unwrap_or(ReviewState::Pending),
+            None => ReviewState::Pending,
+        },
+    )
+}
+
+/// True when an enterprise may see and newly use this version.
+pub fn listed(state: &Shared, record: &VersionRecord) -> ApiResult<bool> {
+    Ok(!record.yanked
+        && review_state(state, &record.name, &record.version)? == ReviewState::Approved)
+}
+
+/// Resolves `req` for `caller`: enterprises get the highest approved, unsuspended, non-yanked
+/// match; everyone else the registry's highest non-yanked match.
+pub fn resolve_for(
+    state: &Shared,
+    caller: &Caller,
+    name: &PackageName,
+    req: &VersionReq,
+) -> ApiResult<VersionRecord> {
+    if caller.account.role != Role::Enterprise {
+        return Ok(state.registry.resolve(name, req)?);
+    }
+    let package = state.registry.package(name)?;
+    for entry in package.versions.iter().rev() {
+        if entry.yanked || !req.matches(&entry.version) {
+            continue;
+        }
+        let record = state.registry.version(name, &entry.version)?;
+        if listed(state, &record)? {
+            return Ok(record);
+        }
+    }
+    Err(ApiError::new(
+        axum::http::StatusCode::NOT_FOUND,
+        "no_match",
+        format!("no approved version of `{name}` matches `{req}`"),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Decision {
+    decision: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn decide(
+    State(state): State<Shared>,
+    caller: Caller,
+    Path((name, version)): Path<(String, String)>,
+    body: Result<Json<Decision>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<Json<Value>> {
+    caller.require(&[Role::Reviewer], "a review decision")?;
+    let Json(body) = body.map_err(|e| ApiError::unprocessable("invalid_body", e.body_text()))?;
+    let new_state = match body.decision.as_str() {
+        "approve" => ReviewState::Approved,
+        "reject" => ReviewState::Rejected,
+        "suspend" => ReviewState::Suspended,
+        other => {
+            return Err(ApiError::unprocessable(
+                "invalid_decision",
+                format!("decision `{other}`: expected approve, reject or suspend"),
+            ));
+        }
+    };
+    if body.note.len() > 4096 {
+        return Err(ApiError::unprocessable(
+            "invalid_note",
+            "note: at most 4096 bytes",
+        ));
+    }
+    let (name, version): (PackageName, Version) = (name.parse()?, version.parse()?);
+    let record = state.registry.version(&name, &version)?;
+    if record.publisher == caller.name() {
+        return Err(ApiError::forbidden(
+            "an account cannot review its own package",
+        ));
+    }
+    let review = Review {
+        state: new_state,
+        note: smelt_runtime::neutralise(&body.note),
+        reviewer: caller.name().to_owned(),
+        time_ms: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64),
+    };
+    let json =
+        serde_json::to_string(&review).map_err(|e| ApiError::internal("encoding a review", e))?;
+    state.registry.annotate(
+        caller.name(),
+        &name,
+        &version,
+        AnnotationKind::Review,
+        &json,
+    )?;
+    Ok(Json(
+        json!({"name": name.as_str(), "version": version.to_string(), "review": review}),
+    ))
+}
+
+async fn queue(State(state): State<Shared>, caller: Caller) -> ApiResult<Json<Value>> {
+    caller.require(&[Role::Reviewer, Role::Admin], "the review queue")?;
+    let mut pending = Vec::new();
+    for name in state.registry.package_names()? {
+        for entry in state.registry.package(&name)?.versions {
+            if !entry.yanked && review_state(&state, &name, &entry.version)? == ReviewState::Pending
+            {
+                let record = state.registry.version(&name, &entry.version)?;
+                pending.push(super::packages::summary(&record));
+            }
+        }
+    }
+    Ok(Json(json!({"queue": pending})))
+}
