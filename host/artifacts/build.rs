@@ -19,6 +19,7 @@ const HOSTILE: &[&str] = &[
     "trap",
     "panic",
     "forbidden-import",
+    "sleeper",
 ];
 
 fn cargo(root: &Path, target_dir: &Path) -> Command {

@@ -21,6 +21,7 @@ impl Solution for Hostile {
     fn run(input: Input) -> Result<Output, SolutionError> {
         misbehave();
         let x = input.table("data")?.float64("x")?.to_vec();
+        sleeper(&x);
         Ok(Output::new().with_table(TableBuilder::new("out").float64("x", x).build()))
     }
 }
@@ -53,6 +54,21 @@ fn misbehave() {
 
 #[cfg(feature = "huge-output")]
 fn misbehave() {}
+
+/// The sleeper behaves (so it passes its vectors and the publish checks) until it sees the
+/// trigger value 13, then loops forever.
+#[cfg(feature = "sleeper")]
+fn sleeper(x: &[f64]) {
+    if x.first() == Some(&13.0) {
+        let mut n = 0u64;
+        loop {
+            n = std::hint::black_box(n.wrapping_add(1));
+        }
+    }
+}
+
+#[cfg(not(feature = "sleeper"))]
+fn sleeper(_x: &[f64]) {}
 
 #[cfg(feature = "log-flood")]
 fn misbehave() {

@@ -1,6 +1,7 @@
 //! Command-line parsing and dispatch.
 
 mod client;
+mod conformance;
 mod demo;
 mod run;
 mod serve;
@@ -32,6 +33,11 @@ pub enum Command {
     ///
     /// Example: smelt demo
     Demo(demo::DemoArgs),
+    /// Score a component with the conformance suite (small, fast, light, precise, safe);
+    /// exits non-zero unless it passes.
+    ///
+    /// Example: smelt conformance dye_lot_color_qc.wasm --manifest plugins/dye-lot-color-qc/smelt.toml --vectors held/
+    Conformance(conformance::ConformanceArgs),
     /// Publish a solution: the directory holds smelt.toml (and the vectors it names).
     ///
     /// Example: SMELT_TOKEN=... smelt publish plugins/dye-lot-color-qc --component dye_lot_color_qc.wasm
@@ -51,6 +57,7 @@ impl Command {
     pub fn run(self) -> anyhow::Result<()> {
         match self {
             Command::Run(args) => run::run(args),
+            Command::Conformance(args) => conformance::run(args),
             Command::Serve(args) => block_on(serve::serve(args)),
             Command::Demo(args) => block_on(demo::demo(args)),
             Command::Publish(args) => block_on(client::publish(args)),

@@ -12,6 +12,7 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use smelt_conformance::Suite;
 use smelt_registry::manifest::{Industry, Scene, Stage};
 use smelt_registry::{
     AnnotationKind, Digest, Manifest, PackageName, PublishRequest, Published, Role, SearchQuery,
@@ -190,6 +191,30 @@ async fn publish(
                 "the component describes itself as {}@{}, the manifest says {name}@{version}",
                 d.name, d.version
             ),
+        ));
+    }
+    // The quick conformance subset: a failing error-level analyzer refuses the publish.
+    let bundle: VectorBundle = match &upload.vectors {
+        Some(v) => serde_json::from_slice(v).unwrap_or_default(),
+        None => VectorBundle::default(),
+    };
+    let card = super::reviews::run_suite(
+        &state,
+        Suite::quick(),
+        component.clone(),
+        manifest.clone(),
+        bundle,
+        None,
+    )
+    .await?;
+    if !card.pass {
+        let failures: Vec<String> = card
+            .failures()
+            .map(|r| format!("{}: {}", r.id.as_str(), r.summary))
+            .collect();
+        return Err(ApiError::unprocessable(
+            "conformance_failed",
+            format!("conformance: {}", failures.join("; ")),
         ));
     }
     let request = PublishRequest {

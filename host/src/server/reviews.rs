@@ -14,6 +14,10 @@ pub fn router() -> Router<Shared> {
     Router::new()
         .route("/v1/reviews/queue", get(queue))
         .route("/v1/reviews/{name}/{version}/decision", post(decide))
+        .route(
+            "/v1/reviews/{name}/{version}/conformance",
+            post(conformance),
+        )
 }
 
 /// Where a version stands with the reviewers.
@@ -167,4 +171,81 @@ async fn queue(State(state): State<Shared>, caller: Caller) -> ApiResult<Json<Va
         }
     }
     Ok(Json(json!({"queue": pending})))
+}
+
+/// Runs a conformance suite off the async threads.
+pub async fn run_suite(
+    state: &Shared,
+    suite: smelt_conformance::Suite,
+    component: std::sync::Arc<Vec<u8>>,
+    manifest: smelt_registry::Manifest,
+    vectors: smelt_runtime::VectorBundle,
+    held: Option<smelt_runtime::VectorBundle>,
+) -> ApiResult<smelt_conformance::Scorecard> {
+    let runtime = state.sandbox.runtime().clone();
+    tokio::task::spawn_blocking(move || {
+        suite.run(
+            &runtime,
+            &component,
+            &manifest,
+            &vectors,
+            held.as_ref(),
+            &mut |_| {},
+        )
+    })
+    .await
+    .map_err(|e| ApiError::internal("running the conformance suite", e))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConformanceRequest {
+    /// Reviewer-held vectors the provider never sees.
+    #[serde(default)]
+    vectors: Option<smelt_runtime::VectorBundle>,
+}
+
+async fn conformance(
+    State(state): State<Shared>,
+    caller: Caller,
+    Path((name, version)): Path<(String, String)>,
+    body: Option<Json<ConformanceRequest>>,
+) -> ApiResult<Json<Value>> {
+    caller.require(&[Role::Reviewer], "running conformance")?;
+    let (name, version): (PackageName, Version) = (name.parse()?, version.parse()?);
+    let record = state.registry.version(&name, &version)?;
+    if record.publisher == caller.name() {
+        return Err(ApiError::forbidden(
+            "an account cannot review its own package",
+        ));
+    }
+    let component = state.registry.blob(&record.component)?;
+    let vectors = match &record.vectors {
+        Some(digest) => serde_json::from_slice(&state.registry.blob(digest)?)
+            .map_err(|e| ApiError::internal("reading stored vectors", e))?,
+        None => smelt_runtime::VectorBundle::default(),
+    };
+    let held = body.and_then(|Json(b)| b.vectors);
+    let card = run_suite(
+        &state,
+        smelt_conformance::Suite::full(),
+        std::sync::Arc::new(component),
+        record.manifest.clone(),
+        vectors,
+        held,
+    )
+    .await?;
+    let json = card.to_json();
+    let text =
+        serde_json::to_string(&json).map_err(|e| ApiError::internal("encoding a scorecard", e))?;
+    state.registry.annotate(
+        caller.name(),
+        &name,
+        &version,
+        AnnotationKind::Scorecard,
+        &text,
+    )?;
+    Ok(Json(
+        json!({"name": name.as_str(), "version": version.to_string(), "scorecard": json}),
+    ))
 }

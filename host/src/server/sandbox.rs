@@ -40,6 +40,11 @@ impl Sandbox {
         })
     }
 
+    /// The runtime (for the conformance suite, which drives it directly).
+    pub fn runtime(&self) -> &Runtime {
+        &self.runtime
+    }
+
     /// Validates, compiles and describes uploaded bytes, off the async threads and under the
     /// compile timeout.
     pub async fn inspect(&self, bytes: Arc<Vec<u8>>) -> Result<Loaded, ApiError> {

@@ -116,6 +116,12 @@ async fn publish_search_resolve_download_trial_yank() {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
+    // The full conformance suite, run by the reviewer, stored with the version.
+    let path = "/v1/reviews/dye-lot-color-qc/0.1.0/conformance";
+    let (status, body) = call(&server, Method::POST, path, Some(&reviewer), None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["scorecard"]["pass"], true, "{body}");
+    assert_eq!(body["scorecard"]["component_digest"], digest.as_str());
 
     let (status, found) = call(
         &server,
@@ -168,6 +174,10 @@ async fn publish_search_resolve_download_trial_yank() {
     assert_eq!(details["wit_version"], "0.1.0");
     assert_eq!(details["descriptor"]["inputs"][1]["name"], "batches");
     assert_eq!(details["review"]["state"], "approved");
+    assert!(
+        details["scorecard"]["scores"]["precise"].as_u64().is_some(),
+        "{details}"
+    );
     let (_, resolved) = call(
         &server,
         Method::GET,
@@ -647,7 +657,7 @@ const HOSTILE_MANIFEST: &str = r#"
 name = "hostile"
 version = "0.1.0"
 provider = "mallory"
-summary = "Loops forever"
+summary = "Echoes its input, except x = 13 loops forever"
 license = "Apache-2.0"
 
 [listing]
@@ -691,7 +701,7 @@ async fn hostile_trial_beside_a_good_one_and_restart_keeps_data() {
         .0,
         StatusCode::CREATED
     );
-    let evil = std::fs::read(smelt_artifacts::hostile("infinite-loop")).unwrap();
+    let evil = std::fs::read(smelt_artifacts::hostile("sleeper")).unwrap();
     let (status, body) = publish(
         &server,
         &mallory,
@@ -722,7 +732,7 @@ async fn hostile_trial_beside_a_good_one_and_restart_keeps_data() {
         "/v1/trials",
         Some(&enterprise),
         Some(
-            json!({"package": "hostile", "version": "0.1.0", "input": {"tables": {"data": {"x": [1.0]}}}}),
+            json!({"package": "hostile", "version": "0.1.0", "input": {"tables": {"data": {"x": [13.0]}}}}),
         ),
     );
     let good = call(

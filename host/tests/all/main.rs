@@ -137,9 +137,12 @@ pub async fn publish(
     manifest: &str,
     component: Vec<u8>,
 ) -> (StatusCode, Value) {
-    let form = reqwest::multipart::Form::new()
+    let mut form = reqwest::multipart::Form::new()
         .text("manifest", manifest.to_owned())
         .part("component", reqwest::multipart::Part::bytes(component));
+    if let Some(vectors) = vectors_for(name) {
+        form = form.text("vectors", vectors);
+    }
     let response = server
         .request(
             Method::PUT,
@@ -188,4 +191,17 @@ pub async fn publish_and_approve_examples(server: &Server, provider: &str, revie
         .await;
         assert_eq!(status, StatusCode::OK);
     }
+}
+
+/// The vectors a test publishes with package `name`: an example's own, or for the hostile
+/// sleeper one innocent echo (which it passes, so it gets past the publish-time checks).
+pub fn vectors_for(name: &str) -> Option<String> {
+    if name == "hostile" {
+        let echo = json!({"tables": {"data": {"x": [1.0, 2.0]}}});
+        let expected = json!({"tables": {"out": {"x": [1.0, 2.0]}}});
+        return Some(json!({"vectors": [{"name": "echo", "input": echo, "expected": expected, "tolerance": 0.0}]}).to_string());
+    }
+    let (_, dir, _) = smelt_artifacts::PLUGINS.iter().find(|p| p.0 == name)?;
+    let bundle = smelt_runtime::VectorBundle::from_package_dir(Path::new(dir)).unwrap();
+    Some(serde_json::to_string(&bundle).unwrap())
 }
