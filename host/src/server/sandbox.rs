@@ -81,7 +81,7 @@ impl Sandbox {
         let (runtime, registry, component) = (
             self.runtime.clone(),
             self.registry.clone(),
-            record.component.clone(),
+            record.component,
         );
         let work = tokio::task::spawn_blocking(move || -> Result<Plugin, ApiError> {
             let bytes = registry.blob(&component)?;

@@ -72,13 +72,13 @@ impl Solution for DyeLotColorQc {
         let tolerance = input
             .float64_param("tolerance")?
             .unwrap_or(DEFAULT_TOLERANCE);
-        if !(tolerance > 0.0) {
+        if tolerance.is_nan() || tolerance <= 0.0 {
             return Err(SolutionError::InvalidParam(format!(
                 "param `tolerance`: {tolerance} must be > 0"
             )));
         }
         let kl = input.float64_param("kl")?.unwrap_or(1.0);
-        if !(kl > 0.0) {
+        if kl.is_nan() || kl <= 0.0 {
             return Err(SolutionError::InvalidParam(format!(
                 "param `kl`: {kl} must be > 0"
             )));
@@ -103,17 +103,14 @@ impl Solution for DyeLotColorQc {
         let mut output = Output::new();
         let mut delta = Vec::with_capacity(rows);
         let mut pass = Vec::with_capacity(rows);
-        for row in 0..rows {
+        for (row, name) in names.iter().enumerate().take(rows) {
             let de = ciede2000(standard, read_lab(batches, row)?, weights);
             let ok = de <= tolerance;
             if !ok {
                 output.push_finding(
                     Finding::warning(
                         "out-of-tolerance",
-                        format!(
-                            "batch {}: ΔE00 {de:.2} exceeds tolerance {tolerance}",
-                            names[row]
-                        ),
+                        format!("batch {name}: ΔE00 {de:.2} exceeds tolerance {tolerance}"),
                     )
                     .at("batches", row),
                 );
