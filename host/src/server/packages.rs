@@ -312,9 +312,22 @@ async fn search(
         }
         hits = listed;
     }
-    Ok(Json(
-        json!({"packages": hits.iter().map(summary).collect::<Vec<_>>()}),
-    ))
+    let mut cards = Vec::with_capacity(hits.len());
+    for hit in &hits {
+        let mut card = summary(hit);
+        card["scores"] =
+            match state
+                .registry
+                .annotation(&hit.name, &hit.version, AnnotationKind::Scorecard)?
+            {
+                Some(a) => serde_json::from_str::<Value>(&a.json)
+                    .map(|v| v["scores"].clone())
+                    .unwrap_or(Value::Null),
+                None => Value::Null,
+            };
+        cards.push(card);
+    }
+    Ok(Json(json!({"packages": cards})))
 }
 
 async fn package(

@@ -18,6 +18,7 @@ pub fn router() -> Router<Shared> {
             "/v1/reviews/{name}/{version}/conformance",
             post(conformance),
         )
+        .route("/v1/rankings", get(rankings))
 }
 
 /// Where a version stands with the reviewers.
@@ -248,4 +249,95 @@ async fn conformance(
     Ok(Json(
         json!({"name": name.as_str(), "version": version.to_string(), "scorecard": json}),
     ))
+}
+
+/// Adoption of a package: deployments recorded for it (documents in the `deployments`
+/// namespace whose `package` field names it).
+fn adoption(state: &Shared, name: &str) -> ApiResult<u32> {
+    let deployments = state.registry.docs("deployments")?.list("")?;
+    Ok(deployments
+        .iter()
+        .filter(|(_, json)| serde_json::from_str::<Value>(json).is_ok_and(|v| v["package"] == name))
+        .count() as u32)
+}
+
+/// The mean of a stored scorecard's sub-scores (0–100), if it has any.
+pub fn scorecard_mean(
+    state: &Shared,
+    name: &PackageName,
+    version: &Version,
+) -> ApiResult<Option<f64>> {
+    let Some(annotation) = state
+        .registry
+        .annotation(name, version, AnnotationKind::Scorecard)?
+    else {
+        return Ok(None);
+    };
+    let card: Value = serde_json::from_str(&annotation.json).unwrap_or(Value::Null);
+    let scores: Vec<f64> = card["scores"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(_, v)| v.as_f64())
+        .collect();
+    Ok((!scores.is_empty()).then(|| scores.iter().sum::<f64>() / scores.len() as f64))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RankingParams {
+    industry: Option<String>,
+}
+
+/// Weight of the scorecard in a ranking; the rest is adoption.
+const RANKING_SCORECARD_WEIGHT: f64 = 0.8;
+/// Deployments at which the adoption term reaches 100.
+const RANKING_ADOPTION_SATURATION: f64 = 50.0;
+
+/// The "excellent solutions" list: approved, unsuspended, scored versions (latest per package),
+/// ranked by `0.8 × mean(small, fast, light, precise, safe) + 0.2 × 100 × ln(1 + deployments) /
+/// ln(1 + 50)` (adoption saturates at 50 deployments); ties by name.
+async fn rankings(
+    State(state): State<Shared>,
+    _caller: Caller,
+    params: Result<axum::extract::Query<RankingParams>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<Value>> {
+    let axum::extract::Query(params) =
+        params.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
+    let industry = params
+        .industry
+        .as_deref()
+        .map(str::parse::<smelt_registry::manifest::Industry>)
+        .transpose()
+        .map_err(|e| ApiError::bad_request("invalid_filter", e.to_string()))?;
+    let mut ranked = Vec::new();
+    for name in state.registry.package_names()? {
+        let package = state.registry.package(&name)?;
+        let Some(entry) = package.versions.iter().rev().find(|v| !v.yanked) else {
+            continue;
+        };
+        let record = state.registry.version(&name, &entry.version)?;
+        if review_state(&state, &name, &record.version)? != ReviewState::Approved {
+            continue;
+        }
+        if industry.is_some_and(|i| !record.manifest.listing.industries.contains(&i)) {
+            continue;
+        }
+        let Some(scorecard) = scorecard_mean(&state, &name, &record.version)? else {
+            continue;
+        };
+        let deployments = adoption(&state, name.as_str())?;
+        let adoption_score =
+            100.0 * (1.0 + f64::from(deployments)).ln() / (1.0 + RANKING_ADOPTION_SATURATION).ln();
+        let score = RANKING_SCORECARD_WEIGHT * scorecard
+            + (1.0 - RANKING_SCORECARD_WEIGHT) * adoption_score.min(100.0);
+        let mut card = super::packages::summary(&record);
+        card["ranking"] = json!({"score": (score * 100.0).round() / 100.0, "scorecard": scorecard, "deployments": deployments});
+        ranked.push((score, name.to_string(), card));
+    }
+    ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    Ok(Json(json!({
+        "formula": "0.8 × mean(scorecard sub-scores) + 0.2 × 100 × ln(1 + deployments) / ln(51)",
+        "rankings": ranked.into_iter().map(|(_, _, card)| card).collect::<Vec<_>>(),
+    })))
 }

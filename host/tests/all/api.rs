@@ -122,6 +122,36 @@ async fn publish_search_resolve_download_trial_yank() {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["scorecard"]["pass"], true, "{body}");
     assert_eq!(body["scorecard"]["component_digest"], digest.as_str());
+    let (status, rankings) = call(
+        &server,
+        Method::GET,
+        "/v1/rankings?industry=textile-dyeing",
+        Some(&enterprise),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{rankings}");
+    assert_eq!(
+        rankings["rankings"][0]["name"], "dye-lot-color-qc",
+        "{rankings}"
+    );
+    let score = rankings["rankings"][0]["ranking"]["score"]
+        .as_f64()
+        .unwrap();
+    let mean = rankings["rankings"][0]["ranking"]["scorecard"]
+        .as_f64()
+        .unwrap();
+    // No deployments yet: the score is the scorecard's share alone.
+    assert!((score - 0.8 * mean).abs() < 0.01, "{rankings}");
+    let (_, other) = call(
+        &server,
+        Method::GET,
+        "/v1/rankings?industry=electronics",
+        Some(&enterprise),
+        None,
+    )
+    .await;
+    assert_eq!(other["rankings"], json!([]));
 
     let (status, found) = call(
         &server,
@@ -133,6 +163,10 @@ async fn publish_search_resolve_download_trial_yank() {
     .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(found["packages"][0]["name"], "dye-lot-color-qc");
+    assert!(
+        found["packages"][0]["scores"]["small"].as_u64().is_some(),
+        "{found}"
+    );
     let (_, none) = call(
         &server,
         Method::GET,
