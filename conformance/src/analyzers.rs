@@ -293,7 +293,7 @@ impl<'a> Ctx<'a> {
             AnalyzerId::WitWorld,
             AnalyzerId::ImportsAllowed,
         ]
-        .map(|id| outcome(id));
+        .map(outcome);
         let safe = if structure.contains(&Some(Outcome::Fail)) {
             Some(0)
         } else {
@@ -609,7 +609,7 @@ fn descriptor_problems(d: &Descriptor) -> Vec<String> {
     }
     for p in &d.params {
         if let (Some(min), Some(max)) = (p.min, p.max)
-            && !(min <= max)
+            && min.partial_cmp(&max).is_none_or(|o| o.is_gt())
         {
             problems.push(format!("param `{}`: min {min} is not <= max {max}", p.name));
         }
@@ -1249,7 +1249,11 @@ fn budget(ctx: &Ctx<'_>, resource: Resource) -> Verdict {
             evidence,
         );
     }
-    pass(format!("{}{growth}", parts.join("; ")), evidence)
+    let unmeasured = unmeasurable.map_or_else(String::new, |u| format!("; not judged: {u}"));
+    pass(
+        format!("{}{growth}{unmeasured}", parts.join("; ")),
+        evidence,
+    )
 }
 
 fn skip_with(summary: String, evidence: Json) -> Verdict {

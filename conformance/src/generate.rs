@@ -365,11 +365,10 @@ fn copies(descriptor: &Descriptor, base: &Input, factor: usize) -> Vec<(String, 
                 .find(|s| &s.name == name)
                 .and_then(|s| s.max_rows)
                 .map_or(usize::MAX, |m| m as usize);
-            let k = if rows == 0 {
-                1
-            } else {
-                factor.min(max / rows).max(1)
-            };
+            // An empty table stays empty: copies of nothing.
+            let k = max
+                .checked_div(rows)
+                .map_or(1, |fit| factor.min(fit).max(1));
             (name.clone(), k)
         })
         .collect()

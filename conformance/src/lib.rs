@@ -29,9 +29,9 @@
 //! | `wit.world` | error | exports `smelt:solution/solution` at a supported WIT version; records which |
 //! | `imports.allowed` | error | lists every import; any outside [`smelt_runtime::ALLOWED_IMPORTS`] fails |
 //! | `size.small` | warning | component bytes ≤ [`SuiteConfig::size_threshold_bytes`] |
-//! | `describe.consistent` | error | the descriptor is well-formed (unique names, typed defaults in range, row bounds ordered) and agrees with the manifest: name, version, and every vector's tables, columns and params are declared inputs, every expected table and column a declared output |
+//! | `describe.consistent` | error | the descriptor is well-formed (unique names, typed defaults in range, row bounds ordered) and agrees with the manifest: name, version, and every package vector's tables, columns and params are declared inputs, every expected table, column and metric a declared output |
 //! | `vectors.precise` | error | every package vector, and every reviewer-held vector, matches within its tolerance |
-//! | `determinism` | error | each vector input on [`SuiteConfig::determinism_runs`] fresh instances gives bit-identical output and the same fuel |
+//! | `determinism` | error | each package vector input on [`SuiteConfig::determinism_runs`] fresh instances gives identical output (floats compared exactly); whether fuel was identical too is recorded |
 //! | `robustness` | error | malformed inputs generated from the descriptor end in a `solution-error` or an output, never a trap or a limit |
 //! | `budget.fuel`, `budget.memory`, `budget.time` | error | fuel, peak linear memory and wall time on the reference input and at [`SuiteConfig::scale`]× its rows stay within the manifest's budget (`fuel_base + fuel_per_row × rows`, `memory_mib`, `wall_ms`); the growth exponent is estimated from the two sizes |
 //! | `perf.latency` | info | p50/p99 wall time of instantiate + run over repeated calls |
@@ -43,7 +43,7 @@
 //!
 //! Robustness inputs are made by breaking the reference input (the vector with the most rows):
 //! each table missing, each column missing, each column of the wrong type, each table emptied,
-//! row 0 of each float column NaN, +∞, −∞ and ±10³⁰⁸, of each int column `i64::MAX`, of each
+//! row 0 of each float column NaN, +∞, −∞ and ±10³⁰⁸, of each int column `i64::MAX` and `i64::MIN`, of each
 //! text column 64 KiB of text, the last column of each table one value short, each numeric
 //! param below its minimum and above its maximum, each text param outside its choices, each
 //! param of the wrong type, NaN and ±∞ for float params, each required param missing. Inputs
@@ -90,6 +90,9 @@
 //! [tolerances]              # optional, per vector name
 //! pair-17 = 0.001
 //! ```
+//!
+//! The scorecard reports held vectors by name, pass/fail and mismatch count only, never their
+//! values or the mismatching numbers: a stored scorecard is shown to the provider.
 //!
 //! Load it with [`reviewer_vectors`]; a package directory (`smelt.toml` and the files its
 //! `[[vectors]]` name) with [`load_package`] or [`package_vectors`].

@@ -97,6 +97,25 @@ pub enum Progress<'a> {
     },
 }
 
+impl Progress<'_> {
+    /// The event as JSON, for a stream: `{"event": "started", "id", "index", "total"}` or
+    /// `{"event": "finished", "index", "total", "result": {...}}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Progress::Started { id, index, total } => serde_json::json!({
+                "event": "started", "id": id, "index": index, "total": total,
+            }),
+            Progress::Finished {
+                index,
+                total,
+                result,
+            } => serde_json::json!({
+                "event": "finished", "index": index, "total": total, "result": result,
+            }),
+        }
+    }
+}
+
 impl fmt::Display for Progress<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

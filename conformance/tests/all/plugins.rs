@@ -18,14 +18,15 @@ fn package(name: &str) -> (Manifest, VectorBundle, Vec<u8>) {
     (manifest, vectors, bytes(smelt_artifacts::plugin(name)))
 }
 
-fn full(
-    name: &str,
+/// Runs `suite` with no progress reporting.
+fn check(
+    suite: &Suite,
+    component: &[u8],
     manifest: &Manifest,
     vectors: &VectorBundle,
     held: Option<&VectorBundle>,
 ) -> Scorecard {
-    let component = bytes(smelt_artifacts::plugin(name));
-    Suite::full().run(runtime(), &component, manifest, vectors, held, &mut |_| {})
+    suite.run(runtime(), component, manifest, vectors, held, &mut |_| {})
 }
 
 #[test]
@@ -33,14 +34,7 @@ fn every_example_plugin_passes_the_full_suite() {
     assert!(smelt_artifacts::PLUGINS.len() >= 6);
     for (name, _, _) in smelt_artifacts::PLUGINS {
         let (manifest, vectors, component) = package(name);
-        let card = Suite::full().run(
-            runtime(),
-            &component,
-            &manifest,
-            &vectors,
-            None,
-            &mut |_| {},
-        );
+        let card = check(&Suite::full(), &component, &manifest, &vectors, None);
         println!("{card}\n");
         assert!(card.pass, "{name} fails:\n{card}");
         for result in &card.results {
@@ -93,8 +87,8 @@ fn every_example_plugin_passes_the_full_suite() {
 
 #[test]
 fn scaled_measurement_gives_a_growth_exponent_for_row_based_plugins() {
-    let (manifest, vectors, _) = package("dye-lot-color-qc");
-    let card = full("dye-lot-color-qc", &manifest, &vectors, None);
+    let (manifest, vectors, component) = package("dye-lot-color-qc");
+    let card = check(&Suite::full(), &component, &manifest, &vectors, None);
     let fuel = &card.result(AnalyzerId::BudgetFuel).unwrap().evidence;
     let (r, s) = (&fuel["reference"], &fuel["scaled"]);
     // The standard table takes one row; the batches grow tenfold.
@@ -109,14 +103,7 @@ fn scaled_measurement_gives_a_growth_exponent_for_row_based_plugins() {
 #[test]
 fn quick_suite_checks_structure_and_vectors_only() {
     let (manifest, vectors, component) = package("dye-lot-color-qc");
-    let card = Suite::quick().run(
-        runtime(),
-        &component,
-        &manifest,
-        &vectors,
-        None,
-        &mut |_| {},
-    );
+    let card = check(&Suite::quick(), &component, &manifest, &vectors, None);
     let ids: Vec<AnalyzerId> = card.results.iter().map(|r| r.id).collect();
     assert_eq!(
         ids,
@@ -140,7 +127,9 @@ fn quick_suite_checks_structure_and_vectors_only() {
 fn progress_reports_each_analyzer_started_then_finished() {
     let (manifest, vectors, component) = package("oee-calculator");
     let mut seen = Vec::new();
+    let mut events = Vec::new();
     let card = Suite::full().run(runtime(), &component, &manifest, &vectors, None, &mut |p| {
+        events.push(p.to_json());
         seen.push(match p {
             Progress::Started { id, index, total } => format!("start {id} {index}/{total}"),
             Progress::Finished {
@@ -158,6 +147,11 @@ fn progress_reports_each_analyzer_started_then_finished() {
         .flat_map(|(i, id)| [format!("start {id} {i}/12"), format!("end {id} {i}/12")])
         .collect();
     assert_eq!(seen, expected);
+    assert_eq!(events[0]["event"], "started");
+    assert_eq!(events[0]["id"], "component.valid");
+    assert_eq!(events[23]["event"], "finished");
+    assert_eq!(events[23]["result"]["id"], "perf.latency");
+    assert_eq!(events[23]["result"]["outcome"], "pass");
     assert!(card.pass, "{card}");
 }
 
@@ -165,14 +159,7 @@ fn progress_reports_each_analyzer_started_then_finished() {
 fn a_descriptor_that_disagrees_with_the_manifest_fails_describe_consistent() {
     let (mut manifest, vectors, component) = package("dye-lot-color-qc");
     manifest.package.version = "9.9.9".parse().unwrap();
-    let card = Suite::quick().run(
-        runtime(),
-        &component,
-        &manifest,
-        &vectors,
-        None,
-        &mut |_| {},
-    );
+    let card = check(&Suite::quick(), &component, &manifest, &vectors, None);
     assert_eq!(
         outcome(&card, AnalyzerId::DescribeConsistent),
         Outcome::Fail,
@@ -191,19 +178,18 @@ fn a_linear_budget_too_tight_for_ten_times_the_rows_fails_budget_fuel_at_scale()
     let (mut manifest, vectors, component) = package("dye-lot-color-qc");
     // Declare just enough fuel for the reference input (the package's largest vector) and
     // almost nothing per row: the reference passes, ten times its batches cannot.
-    let card = full("dye-lot-color-qc", &manifest, &vectors, None);
+    let card = check(&Suite::full(), &component, &manifest, &vectors, None);
     let used = card.result(AnalyzerId::BudgetFuel).unwrap().evidence["reference"]["used"]
         .as_f64()
         .unwrap() as u64;
     manifest.budget.fuel_base = used + used / 5;
     manifest.budget.fuel_per_row = 1;
-    let card = Suite::only(&[AnalyzerId::BudgetFuel, AnalyzerId::BudgetTime]).run(
-        runtime(),
+    let card = check(
+        &Suite::only(&[AnalyzerId::BudgetFuel, AnalyzerId::BudgetTime]),
         &component,
         &manifest,
         &vectors,
         None,
-        &mut |_| {},
     );
     let fuel = card.result(AnalyzerId::BudgetFuel).unwrap();
     assert_eq!(fuel.outcome, Outcome::Fail, "{card}");
@@ -215,6 +201,13 @@ fn a_linear_budget_too_tight_for_ten_times_the_rows_fails_budget_fuel_at_scale()
         fuel.evidence
     );
     // The run that ran out of fuel did not finish: its time is not a verdict on the time budget.
+    let time = card.result(AnalyzerId::BudgetTime).unwrap();
+    assert!(
+        time.summary.contains("not judged: the scaled run (")
+            && time.summary.ends_with("ended with out_of_fuel"),
+        "{}",
+        time.summary
+    );
     assert_eq!(
         outcome(&card, AnalyzerId::BudgetTime),
         Outcome::Pass,
@@ -227,13 +220,12 @@ fn a_linear_budget_too_tight_for_ten_times_the_rows_fails_budget_fuel_at_scale()
 fn a_memory_budget_below_the_components_initial_memory_fails_budget_memory() {
     let (mut manifest, vectors, component) = package("oee-calculator");
     manifest.budget.memory_mib = 1;
-    let card = Suite::only(&[AnalyzerId::BudgetMemory, AnalyzerId::BudgetFuel]).run(
-        runtime(),
+    let card = check(
+        &Suite::only(&[AnalyzerId::BudgetMemory, AnalyzerId::BudgetFuel]),
         &component,
         &manifest,
         &vectors,
         None,
-        &mut |_| {},
     );
     let memory = card.result(AnalyzerId::BudgetMemory).unwrap();
     assert_eq!(memory.outcome, Outcome::Fail, "{card}");
@@ -298,23 +290,9 @@ fn reviewer_held_vectors_catch_what_the_package_vectors_miss() {
 
     let (manifest, vectors, component) = package("dye-lot-color-qc");
     let suite = Suite::only(&[AnalyzerId::VectorsPrecise]);
-    let own = suite.run(
-        runtime(),
-        &component,
-        &manifest,
-        &vectors,
-        None,
-        &mut |_| {},
-    );
+    let own = check(&suite, &component, &manifest, &vectors, None);
     assert!(own.pass, "{own}");
-    let with_held = suite.run(
-        runtime(),
-        &component,
-        &manifest,
-        &vectors,
-        Some(&held),
-        &mut |_| {},
-    );
+    let with_held = check(&suite, &component, &manifest, &vectors, Some(&held));
     assert!(!with_held.pass, "{with_held}");
     let result = with_held.result(AnalyzerId::VectorsPrecise).unwrap();
     assert_eq!(result.outcome, Outcome::Fail);
