@@ -805,3 +805,86 @@ async fn hostile_trial_beside_a_good_one_and_restart_keeps_data() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(resolved["version"], "0.1.0");
 }
+
+#[tokio::test]
+async fn a_full_sandbox_answers_503_with_retry_after() {
+    let server = Server::start(&["--max-runs", "1"]);
+    let provider = server.account("acme-digital", "provider").await;
+    let mallory = server.account("mallory", "provider").await;
+    let enterprise = server.account("wujiang-dyeing", "enterprise").await;
+    let reviewer = server.account("expert-li", "reviewer").await;
+    let (manifest, wasm) = example("dye-lot-color-qc");
+    assert_eq!(
+        publish(
+            &server,
+            &provider,
+            "dye-lot-color-qc",
+            "0.1.0",
+            &manifest,
+            wasm
+        )
+        .await
+        .0,
+        StatusCode::CREATED
+    );
+    let evil = std::fs::read(smelt_artifacts::hostile("sleeper")).unwrap();
+    assert_eq!(
+        publish(
+            &server,
+            &mallory,
+            "hostile",
+            "0.1.0",
+            HOSTILE_MANIFEST,
+            evil
+        )
+        .await
+        .0,
+        StatusCode::CREATED
+    );
+    for name in ["dye-lot-color-qc", "hostile"] {
+        let path = format!("/v1/reviews/{name}/0.1.0/decision");
+        let (status, _) = call(
+            &server,
+            Method::POST,
+            &path,
+            Some(&reviewer),
+            Some(json!({"decision": "approve"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    // The sleeper holds the only slot until its 1.5 s wall-clock budget runs out.
+    let hostile = call(
+        &server,
+        Method::POST,
+        "/v1/trials",
+        Some(&enterprise),
+        Some(
+            json!({"package": "hostile", "version": "0.1.0", "input": {"tables": {"data": {"x": [13.0]}}}}),
+        ),
+    );
+    let good = async {
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        let body = json!({"package": "dye-lot-color-qc", "version": "^0.1", "input": sharma_trial_input()});
+        server
+            .request(Method::POST, "/v1/trials", Some(&enterprise))
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    };
+    let ((hostile_status, _), busy) = tokio::join!(hostile, good);
+    assert_eq!(hostile_status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(busy.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(busy.headers()["retry-after"], "1");
+    // Once the slot is free, the same trial runs.
+    let (status, _) = call(
+        &server,
+        Method::POST,
+        "/v1/trials",
+        Some(&enterprise),
+        Some(json!({"package": "dye-lot-color-qc", "version": "^0.1", "input": sharma_trial_input()})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+}
