@@ -20,6 +20,7 @@ const HOSTILE: &[&str] = &[
     "panic",
     "forbidden-import",
     "sleeper",
+    "dye-lot-v0-1-1",
 ];
 
 fn cargo(root: &Path, target_dir: &Path) -> Command {

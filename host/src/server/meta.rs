@@ -120,6 +120,66 @@ pub const ROUTES: &[Route] = &[
         roles: &["enterprise"],
         summary: "Run a solution on sample data in the sandbox",
     },
+    Route {
+        method: "post",
+        path: "/v1/deployments",
+        roles: &["enterprise"],
+        summary: "Deploy: pin the approved version a requirement resolves to",
+    },
+    Route {
+        method: "get",
+        path: "/v1/deployments",
+        roles: &["enterprise"],
+        summary: "Own deployments, with a warning where the pinned version is suspended",
+    },
+    Route {
+        method: "post",
+        path: "/v1/deployments/{id}/invoke",
+        roles: &["enterprise"],
+        summary: "Run the pinned version (metered); output, usage, cost",
+    },
+    Route {
+        method: "post",
+        path: "/v1/deployments/{id}/upgrade",
+        roles: &["enterprise"],
+        summary: "Upgrade gate (WIT, review, shadow-run diff); dry run, switch or forced switch",
+    },
+    Route {
+        method: "post",
+        path: "/v1/deployments/{id}/rollback",
+        roles: &["enterprise"],
+        summary: "Back to the previous pinned version",
+    },
+    Route {
+        method: "get",
+        path: "/v1/deployments/{id}/history",
+        roles: &["enterprise"],
+        summary: "Pins and changes of a deployment",
+    },
+    Route {
+        method: "get",
+        path: "/v1/deployments/{id}/acceptance",
+        roles: &["enterprise"],
+        summary: "Acceptance evidence: assessments before and after, usage, cost, audit records",
+    },
+    Route {
+        method: "get",
+        path: "/v1/usage",
+        roles: &["enterprise"],
+        summary: "Metered usage per day (from, to: YYYY-MM-DD)",
+    },
+    Route {
+        method: "get",
+        path: "/v1/audit",
+        roles: &["admin", "reviewer"],
+        summary: "Audit log records (from, limit)",
+    },
+    Route {
+        method: "get",
+        path: "/v1/audit/verify",
+        roles: &["admin", "reviewer"],
+        summary: "Verify the audit log's hash chain",
+    },
 ];
 
 /// The OpenAPI 3.1 document, generated from [`ROUTES`].

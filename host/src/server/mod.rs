@@ -4,6 +4,7 @@
 
 mod accounts;
 mod auth;
+mod deployments;
 mod error;
 mod meta;
 mod packages;
@@ -99,6 +100,7 @@ pub fn router(state: Shared) -> Router {
         .merge(trials::router())
         .merge(reviews::router())
         .merge(program::router())
+        .merge(deployments::router())
         .layer(DefaultBodyLimit::max(limit))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(limit))
         .layer(middleware::from_fn_with_state(state.clone(), observe))

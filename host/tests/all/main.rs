@@ -1,6 +1,7 @@
 //! End-to-end tests: the real `smelt` binary on a free port, driven over HTTP.
 
 mod api;
+mod deployments;
 mod program;
 
 use std::io::{BufRead, BufReader};

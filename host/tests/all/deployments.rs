@@ -1,0 +1,536 @@
+//! Deployments end to end: pinning, metered invocation, the upgrade gate, rollback, yank and
+//! suspension, tenant isolation, acceptance evidence and the audit log.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::{Server, call, example, publish};
+
+/// Sharma, Wu & Dalal (2005), Table 1, pairs 17 and 20 against their standard: lightness differs,
+/// so the CIEDE2000 lightness weight kL changes ΔE00.
+fn batches() -> Value {
+    json!({
+        "standard": {"L": [50.0], "a": [2.5], "b": [0.0]},
+        "batches": {"batch": ["pair-17", "pair-20"], "L": [73.0, 58.0], "a": [25.0, 24.0], "b": [-18.0, 15.0]}
+    })
+}
+
+/// Publishes dye-lot-color-qc 0.1.1: the example's manifest at version 0.1.1 and a component
+/// whose default kL is 2, so its results differ wherever L* differs. Its vectors are the
+/// example's reference data with kL = 1 given explicitly, as Sharma et al. computed them.
+async fn publish_0_1_1(server: &Server, provider: &str) -> (StatusCode, Value) {
+    let (manifest, _) = example("dye-lot-color-qc");
+    let manifest = manifest.replacen("version = \"0.1.0\"", "version = \"0.1.1\"", 1);
+    assert!(manifest.contains("version = \"0.1.1\""));
+    let wasm = std::fs::read(smelt_artifacts::hostile("dye-lot-v0-1-1")).unwrap();
+    let dir = smelt_artifacts::plugin_dir("dye-lot-color-qc");
+    let mut vectors =
+        smelt_runtime::VectorBundle::from_package_dir(std::path::Path::new(dir)).unwrap();
+    for vector in &mut vectors.vectors {
+        vector.input["params"]["kl"] = json!(1.0);
+    }
+    let form = reqwest::multipart::Form::new()
+        .text("manifest", manifest)
+        .part("component", reqwest::multipart::Part::bytes(wasm))
+        .text("vectors", serde_json::to_string(&vectors).unwrap());
+    let response = server
+        .request(
+            Method::PUT,
+            "/v1/packages/dye-lot-color-qc/0.1.1",
+            Some(provider),
+        )
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn decide(server: &Server, reviewer: &str, version: &str, decision: &str) {
+    let path = format!("/v1/reviews/dye-lot-color-qc/{version}/decision");
+    let (status, body) = call(
+        server,
+        Method::POST,
+        &path,
+        Some(reviewer),
+        Some(json!({"decision": decision})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+async fn invoke(server: &Server, token: &str, id: &str, input: Value) -> (StatusCode, Value) {
+    call(
+        server,
+        Method::POST,
+        &format!("/v1/deployments/{id}/invoke"),
+        Some(token),
+        Some(json!({"input": input})),
+    )
+    .await
+}
+
+async fn upgrade(server: &Server, token: &str, id: &str, body: Value) -> (StatusCode, Value) {
+    call(
+        server,
+        Method::POST,
+        &format!("/v1/deployments/{id}/upgrade"),
+        Some(token),
+        Some(body),
+    )
+    .await
+}
+
+fn today() -> String {
+    let out = std::process::Command::new("date")
+        .args(["-u", "+%Y-%m-%d"])
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+#[tokio::test]
+async fn pinned_deployment_survives_releases_yanks_and_suspension_and_upgrades_through_a_gate() {
+    // A data directory this test owns, so it outlives the first server (restart at the end).
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = Server::start_on(&data, &[]);
+    let provider = server.account("acme-digital", "provider").await;
+    let reviewer = server.account("expert-li", "reviewer").await;
+    let dyer = server.account("wujiang-dyeing", "enterprise").await;
+    let rival = server.account("other-dyeing", "enterprise").await;
+    let (manifest, wasm) = example("dye-lot-color-qc");
+    let (status, body) = publish(
+        &server,
+        &provider,
+        "dye-lot-color-qc",
+        "0.1.0",
+        &manifest,
+        wasm,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let digest_010 = body["digest"].as_str().unwrap().to_owned();
+    decide(&server, &reviewer, "0.1.0", "approve").await;
+
+    // An assessment before the deployment, for the acceptance evidence.
+    let sheet = json!({"rule": "2022", "answers": {"items": {"D1.S1.I1": {"options": ["B", "C"]}, "信息系统": {"options": ["E"]}}, "scenes": {"quality": 2}}});
+    let (status, before) = call(
+        &server,
+        Method::POST,
+        "/v1/assessments",
+        Some(&dyer),
+        Some(sheet.clone()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{before}");
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+
+    // Deploy `^0.1` with a default tolerance; bad params and unknown packages are refused.
+    let (status, body) = call(&server, Method::POST, "/v1/deployments", Some(&dyer),
+        Some(json!({"package": "dye-lot-color-qc", "version": "^0.1", "params": {"tolerance": 1000.0}}))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("tolerance"),
+        "{body}"
+    );
+    let (status, _) = call(
+        &server,
+        Method::POST,
+        "/v1/deployments",
+        Some(&dyer),
+        Some(json!({"package": "no-such-thing", "version": "^0.1"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, body) = call(
+        &server,
+        Method::POST,
+        "/v1/deployments",
+        Some(&provider),
+        Some(json!({"package": "dye-lot-color-qc", "version": "^0.1"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, body) = call(&server, Method::POST, "/v1/deployments", Some(&dyer),
+        Some(json!({"package": "dye-lot-color-qc", "version": "^0.1", "params": {"tolerance": 99.0}}))).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let deployment = &body["deployment"];
+    let id = deployment["id"].as_str().unwrap().to_owned();
+    assert_eq!(deployment["pinned"]["version"], "0.1.0");
+    assert_eq!(deployment["pinned"]["digest"], digest_010.as_str());
+    assert_eq!(deployment["warning"], Value::Null);
+
+    // Deploy-time params are the defaults; a call's own params override them.
+    let mut runs = 0;
+    let (status, first) = invoke(&server, &dyer, &id, json!({"tables": batches()})).await;
+    runs += 1;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    assert_eq!(first["version"], "0.1.0");
+    assert_eq!(first["output"]["metrics"][1]["name"], "fail_count");
+    assert_eq!(first["output"]["metrics"][1]["value"], 0.0, "{first}");
+    assert!(first["cost_cny"].as_f64().unwrap() > 0.0);
+    let strict = json!({"tables": batches(), "params": {"tolerance": 1.0}});
+    let (status, strict_010) = invoke(&server, &dyer, &id, strict.clone()).await;
+    runs += 1;
+    assert_eq!(status, StatusCode::OK, "{strict_010}");
+    assert_eq!(
+        strict_010["output"]["metrics"][1]["value"], 2.0,
+        "{strict_010}"
+    );
+    let (status, body) = invoke(&server, &dyer, &id, json!({"tables": {"standard": {}}})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+
+    // 0.1.1 is released and approved; its results differ (a trial shows it) ...
+    let (status, body) = publish_0_1_1(&server, &provider).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    decide(&server, &reviewer, "0.1.1", "approve").await;
+    let (status, trial_011) = call(&server, Method::POST, "/v1/trials", Some(&dyer),
+        Some(json!({"package": "dye-lot-color-qc", "version": "=0.1.1", "input": {"tables": batches(), "params": {"tolerance": 99.0}}}))).await;
+    assert_eq!(status, StatusCode::OK, "{trial_011}");
+    let delta = |v: &Value| v["output"]["tables"]["results"]["delta_e00"].clone();
+    assert_ne!(delta(&trial_011), delta(&first));
+    // ... but the deployment still answers as 0.1.0, exactly.
+    let (status, again) = invoke(&server, &dyer, &id, json!({"tables": batches()})).await;
+    runs += 1;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (&again["version"], &again["output"]),
+        (&first["version"], &first["output"])
+    );
+
+    // Dry run: the report shows the difference and changes nothing.
+    let (status, dry) = upgrade(
+        &server,
+        &dyer,
+        &id,
+        json!({"version": "^0.1", "dry_run": true}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{dry}");
+    let report = &dry["report"];
+    assert_eq!(report["to"]["version"], "0.1.1");
+    assert_eq!(report["checks"]["wit"]["pass"], true);
+    assert_eq!(report["checks"]["review"]["pass"], true);
+    assert_eq!(report["checks"]["shadow"]["inputs"], 3, "{report}");
+    assert_eq!(report["checks"]["shadow"]["differing"], 3, "{report}");
+    let differences = report["checks"]["shadow"]["runs"][0]["differences"].to_string();
+    assert!(
+        differences.contains("column `delta_e00`, row 0"),
+        "{differences}"
+    );
+    assert!(
+        differences.contains("metric `max_delta_e00`"),
+        "{differences}"
+    );
+    assert!(report["fuel"]["current"].as_f64().unwrap() > 0.0);
+    assert_eq!(report["pass"], false);
+    // A loose enough tolerance makes the same outputs agree (pass/fail and findings are equal).
+    let (_, loose) = upgrade(
+        &server,
+        &dyer,
+        &id,
+        json!({"version": "^0.1", "dry_run": true, "tolerance": 1000.0}),
+    )
+    .await;
+    assert_eq!(loose["report"]["pass"], true, "{loose}");
+    let (status, body) = upgrade(
+        &server,
+        &dyer,
+        &id,
+        json!({"version": "^0.1", "tolerance": -1.0}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+
+    // The gate refuses; nothing switches.
+    let (status, refused) = upgrade(&server, &dyer, &id, json!({"version": "^0.1"})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert_eq!(refused["error"]["code"], "gate_failed");
+    assert_eq!(refused["switched"], false);
+    let (_, still) = invoke(&server, &dyer, &id, json!({"tables": batches()})).await;
+    runs += 1;
+    assert_eq!(still["version"], "0.1.0");
+
+    // Forced: switches, recorded as forced with the report's digest.
+    let (status, forced) = upgrade(
+        &server,
+        &dyer,
+        &id,
+        json!({"version": "^0.1", "force": true}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{forced}");
+    assert_eq!(
+        (forced["switched"].clone(), forced["forced"].clone()),
+        (json!(true), json!(true))
+    );
+    let gate_digest = forced["report_digest"].as_str().unwrap().to_owned();
+    let (status, now) = invoke(&server, &dyer, &id, json!({"tables": batches()})).await;
+    runs += 1;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(now["version"], "0.1.1");
+    assert_eq!(delta(&now), delta(&trial_011));
+    assert_ne!(now["digest"], digest_010.as_str());
+
+    // Rollback restores the old answers exactly; there is nothing before the first pin.
+    let (status, body) = call(
+        &server,
+        Method::POST,
+        &format!("/v1/deployments/{id}/rollback"),
+        Some(&dyer),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["deployment"]["pinned"]["version"], "0.1.0");
+    let (_, back) = invoke(&server, &dyer, &id, json!({"tables": batches()})).await;
+    runs += 1;
+    assert_eq!(
+        (&back["digest"], &back["output"]),
+        (&first["digest"], &first["output"])
+    );
+    let (_, back_strict) = invoke(&server, &dyer, &id, strict.clone()).await;
+    runs += 1;
+    assert_eq!(back_strict["output"], strict_010["output"]);
+    let (status, body) = call(
+        &server,
+        Method::POST,
+        &format!("/v1/deployments/{id}/rollback"),
+        Some(&dyer),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["code"], "nothing_to_roll_back");
+
+    // Suspension: the deployment keeps running with a warning everywhere; new ones are refused.
+    decide(&server, &reviewer, "0.1.0", "suspend").await;
+    let (status, warned) = invoke(&server, &dyer, &id, json!({"tables": batches()})).await;
+    runs += 1;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(warned["output"], first["output"]);
+    assert!(
+        warned["warning"].as_str().unwrap().contains("suspended"),
+        "{warned}"
+    );
+    let (_, listed) = call(&server, Method::GET, "/v1/deployments", Some(&dyer), None).await;
+    assert_eq!(listed["deployments"].as_array().unwrap().len(), 1);
+    assert!(
+        listed["deployments"][0]["warning"]
+            .as_str()
+            .unwrap()
+            .contains("suspended")
+    );
+    let (status, body) = call(
+        &server,
+        Method::POST,
+        "/v1/deployments",
+        Some(&rival),
+        Some(json!({"package": "dye-lot-color-qc", "version": "=0.1.0"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["code"], "suspended");
+
+    // Yank of the pinned version: invocations go on, on the pinned digest.
+    let (status, _) = call(
+        &server,
+        Method::POST,
+        "/v1/packages/dye-lot-color-qc/0.1.0/yank",
+        Some(&provider),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, yanked) = invoke(&server, &dyer, &id, json!({"tables": batches()})).await;
+    runs += 1;
+    assert_eq!(status, StatusCode::OK, "{yanked}");
+    assert_eq!(
+        (&yanked["digest"], &yanked["output"]),
+        (&first["digest"], &first["output"])
+    );
+
+    // Another enterprise: 404 on every endpoint, and an empty list.
+    for (method, path, body) in [
+        (
+            Method::POST,
+            format!("/v1/deployments/{id}/invoke"),
+            Some(json!({"input": {"tables": batches()}})),
+        ),
+        (
+            Method::POST,
+            format!("/v1/deployments/{id}/upgrade"),
+            Some(json!({"version": "^0.1", "dry_run": true})),
+        ),
+        (Method::POST, format!("/v1/deployments/{id}/rollback"), None),
+        (Method::GET, format!("/v1/deployments/{id}/history"), None),
+        (
+            Method::GET,
+            format!("/v1/deployments/{id}/acceptance"),
+            None,
+        ),
+    ] {
+        let (status, answer) = call(&server, method, &path, Some(&rival), body).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}: {answer}");
+    }
+    let (_, theirs) = call(&server, Method::GET, "/v1/deployments", Some(&rival), None).await;
+    assert_eq!(theirs["deployments"], json!([]));
+
+    // History.
+    let (status, history) = call(
+        &server,
+        Method::GET,
+        &format!("/v1/deployments/{id}/history"),
+        Some(&dyer),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let actions: Vec<&str> = history["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["deploy", "forced upgrade", "rollback"]);
+    assert_eq!(
+        history["history"][1]["gate_report_digest"],
+        gate_digest.as_str()
+    );
+
+    // Usage per day; bad dates are 422.
+    let day = today();
+    let (status, usage) = call(
+        &server,
+        Method::GET,
+        &format!("/v1/usage?from={day}&to={day}"),
+        Some(&dyer),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{usage}");
+    assert_eq!(usage["total"]["runs"], runs, "{usage}");
+    assert_eq!(usage["total"]["rows"], runs * 3, "{usage}");
+    assert!(usage["total"]["fuel"].as_u64().unwrap() > 0);
+    let (_, none) = call(
+        &server,
+        Method::GET,
+        "/v1/usage?to=2000-01-01",
+        Some(&dyer),
+        None,
+    )
+    .await;
+    assert_eq!(none["total"]["runs"], 0, "{none}");
+    for bad in [
+        "from=2026-02-30",
+        "to=yesterday",
+        "from=2026-01-02&to=2026-01-01",
+    ] {
+        let (status, body) = call(
+            &server,
+            Method::GET,
+            &format!("/v1/usage?{bad}"),
+            Some(&dyer),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {body}");
+    }
+
+    // Acceptance evidence: assessments before and after, usage, cost, audit records.
+    let (status, after) = call(
+        &server,
+        Method::POST,
+        "/v1/assessments",
+        Some(&dyer),
+        Some(sheet),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{after}");
+    let (status, evidence) = call(
+        &server,
+        Method::GET,
+        &format!("/v1/deployments/{id}/acceptance"),
+        Some(&dyer),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{evidence}");
+    assert_eq!(evidence["assessments"]["before"]["id"], before["id"]);
+    assert_eq!(evidence["assessments"]["after"]["id"], after["id"]);
+    assert_eq!(evidence["assessments"]["level_change"], 0);
+    assert_eq!(evidence["usage"]["runs"], runs);
+    assert_eq!(evidence["cost_cny"]["deploy"], 800.0);
+    let audit_actions: Vec<&str> = evidence["audit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(audit_actions, ["deploy", "forced upgrade", "rollback"]);
+    assert!(
+        evidence["audit"][1]["payload"]
+            .as_str()
+            .unwrap()
+            .contains(&gate_digest)
+    );
+
+    // The audit log: readable by reviewers and admins, not enterprises; the chain verifies.
+    let (status, _) = call(&server, Method::GET, "/v1/audit", Some(&dyer), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, log) = call(
+        &server,
+        Method::GET,
+        "/v1/audit?from=1&limit=1000",
+        Some(&reviewer),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let subject = format!("deployment/{id}");
+    assert_eq!(
+        log["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["subject"] == subject.as_str())
+            .count(),
+        3
+    );
+    let (status, verified) = call(
+        &server,
+        Method::GET,
+        "/v1/audit/verify",
+        Some(&server.admin),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{verified}");
+    assert_eq!(verified["ok"], true);
+
+    // Meters and kept inputs are flushed at shutdown and read back after a restart.
+    assert!(server.terminate());
+    let server = Server::start_on(&data, &[]);
+    let (_, usage) = call(
+        &server,
+        Method::GET,
+        &format!("/v1/usage?from={day}"),
+        Some(&dyer),
+        None,
+    )
+    .await;
+    assert_eq!(usage["total"]["runs"], runs, "{usage}");
+    let (_, dry) = upgrade(
+        &server,
+        &dyer,
+        &id,
+        json!({"version": "^0.1", "dry_run": true}),
+    )
+    .await;
+    assert_eq!(dry["report"]["checks"]["shadow"]["inputs"], runs, "{dry}");
+}
