@@ -161,7 +161,11 @@ impl Solution for DyeLotV011 {
         let lab = |t: TableSpec| {
             t.column(ColumnSpec::float64("L", "", "CIELAB lightness L* (0–100)"))
                 .column(ColumnSpec::float64("a", "", "CIELAB a* (green − / red +)"))
-                .column(ColumnSpec::float64("b", "", "CIELAB b* (blue − / yellow +)"))
+                .column(ColumnSpec::float64(
+                    "b",
+                    "",
+                    "CIELAB b* (blue − / yellow +)",
+                ))
         };
         Descriptor::new(
             "dye-lot-color-qc",

@@ -179,32 +179,38 @@ impl Meter {
     }
 }
 
-/// The last inputs of one deployment, as JSON text, oldest first.
+/// The last inputs of one deployment with their sizes in bytes of JSON, oldest first. Held as
+/// parsed values so an invocation does not serialise its input again; the flusher does.
 #[derive(Debug, Default)]
 struct Kept {
-    inputs: VecDeque<String>,
+    inputs: VecDeque<(Arc<Value>, usize)>,
     bytes: usize,
 }
 
 impl Kept {
-    fn push(&mut self, input: String, keep: usize) {
-        if keep == 0 || input.len() > MAX_KEPT_BYTES {
+    fn push(&mut self, input: Arc<Value>, size: usize, keep: usize) {
+        if keep == 0 || size > MAX_KEPT_BYTES {
             return;
         }
-        self.bytes += input.len();
-        self.inputs.push_back(input);
+        self.bytes += size;
+        self.inputs.push_back((input, size));
         while self.inputs.len() > keep || self.bytes > MAX_KEPT_BYTES {
-            let Some(old) = self.inputs.pop_front() else {
+            let Some((_, old)) = self.inputs.pop_front() else {
                 break;
             };
-            self.bytes -= old.len();
+            self.bytes -= old;
         }
     }
 
-    fn to_json(&self) -> String {
-        let list: Vec<&str> = self.inputs.iter().map(String::as_str).collect();
-        format!("{{\"inputs\":[{}]}}", list.join(","))
+    fn values(&self) -> Vec<Arc<Value>> {
+        self.inputs.iter().map(|(v, _)| v.clone()).collect()
     }
+}
+
+/// The stored form of kept inputs.
+fn kept_json(inputs: &[Arc<Value>]) -> String {
+    let list: Vec<String> = inputs.iter().map(|v| v.to_string()).collect();
+    format!("{{\"inputs\":[{}]}}", list.join(","))
 }
 
 #[derive(Debug, Default)]
@@ -265,7 +271,15 @@ impl Live {
             .add(&delta);
     }
 
-    fn keep(&self, inputs: &Docs, key: &str, input: String, keep: usize) -> ApiResult<()> {
+    /// Keeps `input` (about `size` bytes of JSON) as the deployment's latest.
+    fn keep(
+        &self,
+        inputs: &Docs,
+        key: &str,
+        input: Value,
+        size: usize,
+        keep: usize,
+    ) -> ApiResult<()> {
         if keep == 0 {
             return Ok(());
         }
@@ -274,23 +288,26 @@ impl Live {
         let mut kept = lock(&self.kept);
         let ring = kept.entry(key.to_owned()).or_default();
         if let Some(stored) = stored {
-            for input in stored_inputs(&stored)? {
-                ring.push(input, keep);
+            for (input, size) in stored_inputs(&stored)? {
+                ring.push(Arc::new(input), size, keep);
             }
         }
-        ring.push(input, keep);
+        ring.push(Arc::new(input), size, keep);
         drop(kept);
         lock(&self.pending).dirty_inputs.insert(key.to_owned());
         Ok(())
     }
 
     /// The kept inputs of a deployment, oldest first.
-    fn kept(&self, inputs: &Docs, key: &str) -> ApiResult<Vec<String>> {
+    fn kept(&self, inputs: &Docs, key: &str) -> ApiResult<Vec<Arc<Value>>> {
         if let Some(ring) = lock(&self.kept).get(key) {
-            return Ok(ring.inputs.iter().cloned().collect());
+            return Ok(ring.values());
         }
         match inputs.get(key)? {
-            Some(stored) => stored_inputs(&stored),
+            Some(stored) => Ok(stored_inputs(&stored)?
+                .into_iter()
+                .map(|(v, _)| Arc::new(v))
+                .collect()),
             None => Ok(Vec::new()),
         }
     }
@@ -338,8 +355,9 @@ impl Live {
             }
         }
         for key in taken.dirty_inputs {
-            let json = lock(&self.kept).get(&key).map(Kept::to_json);
-            let Some(json) = json else { continue };
+            let values = lock(&self.kept).get(&key).map(Kept::values);
+            let Some(values) = values else { continue };
+            let json = kept_json(&values);
             let stored = registry
                 .docs("deployment-inputs")
                 .and_then(|d| d.put(&key, &json));
@@ -388,13 +406,21 @@ fn add_stored(
     }
 }
 
-fn stored_inputs(json: &str) -> ApiResult<Vec<String>> {
+/// Kept inputs as stored, with their sizes.
+fn stored_inputs(json: &str) -> ApiResult<Vec<(Value, usize)>> {
     #[derive(Deserialize)]
     struct Stored {
         inputs: Vec<Value>,
     }
     let stored: Stored = decode(json)?;
-    stored.inputs.iter().map(encode).collect()
+    Ok(stored
+        .inputs
+        .into_iter()
+        .map(|v| {
+            let size = v.to_string().len();
+            (v, size)
+        })
+        .collect())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -651,8 +677,7 @@ struct InvokeRequest {
 }
 
 /// `input` with the deployment's default params under its own.
-fn with_defaults(input: &Value, defaults: &Map<String, Value>) -> ApiResult<Value> {
-    let mut input = input.clone();
+fn with_defaults(mut input: Value, defaults: &Map<String, Value>) -> ApiResult<Value> {
     let Some(top) = input.as_object_mut() else {
         return Err(ApiError::unprocessable(
             "invalid_input",
@@ -683,6 +708,7 @@ async fn invoke(
     Extension(live): Extension<Arc<Live>>,
     caller: Caller,
     Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
     request: Result<Json<InvokeRequest>, JsonRejection>,
 ) -> ApiResult<Json<Value>> {
     caller.require(&[Role::Enterprise], "invoking a deployment")?;
@@ -692,7 +718,7 @@ async fn invoke(
     // Always the pinned digest: never re-resolved, whatever was released, yanked or suspended.
     let record = deployment.record(&state, &deployment.pinned)?;
     let loaded = state.sandbox.load(&record).await?;
-    let input_json = with_defaults(&request.input, &deployment.params)?;
+    let input_json = with_defaults(request.input, &deployment.params)?;
     let input = input_from_json(&input_json, &loaded.descriptor)
         .map_err(|e| ApiError::unprocessable("invalid_input", e.to_string()))?;
     let rows = input.rows();
@@ -715,11 +741,18 @@ async fn invoke(
             cost_cny: cost,
         },
     );
-    if run.output.is_ok() {
+    if run.output.is_ok() && deployment.keep_inputs > 0 {
+        // The request body's size bounds the input's (no second serialisation here); the
+        // deployment's default params add a few bytes at most.
+        let size = headers
+            .get(axum::http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
+            .unwrap_or_else(|| input_json.to_string().len());
         live.keep(
             &docs(&state, "deployment-inputs")?,
             &deployment.key(),
-            encode(&input_json)?,
+            input_json,
+            size,
             deployment.keep_inputs,
         )?;
     }
@@ -859,10 +892,9 @@ async fn gate(
     let mut runs = Vec::new();
     let (mut fuel, mut cost) = ((0u64, 0u64), (0.0, 0.0));
     let mut differing = 0usize;
-    for (index, text) in inputs.iter().enumerate() {
-        let input: Value = decode(text)?;
-        let (a, a_fuel, a_cost) = shadow(state, &old, &input).await?;
-        let (b, b_fuel, b_cost) = shadow(state, &new, &input).await?;
+    for (index, input) in inputs.iter().enumerate() {
+        let (a, a_fuel, a_cost) = shadow(state, &old, input).await?;
+        let (b, b_fuel, b_cost) = shadow(state, &new, input).await?;
         fuel = (fuel.0 + a_fuel, fuel.1 + b_fuel);
         cost = (cost.0 + a_cost, cost.1 + b_cost);
         let differences = match (&a, &b) {
@@ -899,7 +931,11 @@ async fn gate(
             "review": {"pass": review_ok, "state": review, "yanked": new.record.yanked},
             "shadow": {"pass": shadow_ok, "inputs": inputs.len(), "differing": differing,
                        "tolerance": tolerance,
-                       "note": "differences read `expected <current version>, got <candidate>`",
+                       "note": if inputs.is_empty() {
+                           "no kept inputs yet: nothing was compared; invoke the deployment first"
+                       } else {
+                           "differences read `expected <current version>, got <candidate>`"
+                       },
                        "runs": runs},
         },
         "fuel": change(fuel.0 as f64, fuel.1 as f64),
@@ -1247,20 +1283,66 @@ mod tests {
     fn kept_inputs_are_bounded_in_count_and_bytes() {
         let mut kept = Kept::default();
         for i in 0..30 {
-            kept.push(format!("{{\"n\":{i}}}"), MAX_KEPT_INPUTS);
+            kept.push(Arc::new(json!({"n": i})), 8, MAX_KEPT_INPUTS);
         }
         assert_eq!(kept.inputs.len(), MAX_KEPT_INPUTS);
-        assert_eq!(kept.inputs.front().unwrap(), "{\"n\":10}");
-        let big = format!("\"{}\"", "x".repeat(MAX_KEPT_BYTES / 2));
-        kept.push(big.clone(), MAX_KEPT_INPUTS);
-        kept.push(big.clone(), MAX_KEPT_INPUTS);
+        assert_eq!(*kept.inputs.front().unwrap().0, json!({"n": 10}));
+        let big = Arc::new(json!("x".repeat(MAX_KEPT_BYTES / 2)));
+        kept.push(big.clone(), MAX_KEPT_BYTES / 2 + 2, MAX_KEPT_INPUTS);
+        kept.push(big.clone(), MAX_KEPT_BYTES / 2 + 2, MAX_KEPT_INPUTS);
         assert!(kept.bytes <= MAX_KEPT_BYTES, "{}", kept.bytes);
-        assert_eq!(kept.inputs.back().unwrap(), &big);
-        let stored: Value = serde_json::from_str(&kept.to_json()).unwrap();
+        assert_eq!(kept.inputs.len(), 1);
+        kept.push(Arc::new(json!(0)), MAX_KEPT_BYTES + 1, MAX_KEPT_INPUTS);
         assert_eq!(
-            stored["inputs"].as_array().unwrap().len(),
-            kept.inputs.len()
+            kept.inputs.back().unwrap().0,
+            big,
+            "an input over the bound is not kept"
         );
+        let stored = stored_inputs(&kept_json(&kept.values())).unwrap();
+        assert_eq!(stored.len(), kept.inputs.len());
+        assert_eq!(stored[0].0, *big);
+    }
+
+    #[test]
+    fn diff_names_changes_and_additions_within_tolerance() {
+        use smelt_runtime::{ColumnValues, Metric, Table};
+        let output = |x: f64, extra: bool| {
+            let mut table = Table::new();
+            table.insert("d".into(), ColumnValues::Float64(vec![1.0, x]));
+            let mut metrics = vec![Metric {
+                name: "m".into(),
+                value: x,
+                unit: String::new(),
+            }];
+            if extra {
+                metrics.push(Metric {
+                    name: "n".into(),
+                    value: 0.0,
+                    unit: String::new(),
+                });
+            }
+            Output {
+                tables: [("r".to_owned(), table)].into_iter().collect(),
+                metrics,
+                findings: Vec::new(),
+            }
+        };
+        assert_eq!(
+            diff_outputs(&output(2.0, false), &output(2.0 + 1e-12, false), 1e-9),
+            Vec::<String>::new()
+        );
+        let d = diff_outputs(&output(2.0, false), &output(2.5, true), 1e-9);
+        assert_eq!(d.len(), 3, "{d:#?}");
+        assert!(
+            d[0].contains("column `d`, row 1: expected 2.0, got 2.5"),
+            "{d:#?}"
+        );
+        assert!(d[1].contains("metric `m`"), "{d:#?}");
+        assert!(
+            d[2].contains("metric `n`") && d[2].contains("only in the new"),
+            "{d:#?}"
+        );
+        assert!(diff_outputs(&output(2.0, false), &output(2.5, false), 1.0).is_empty());
     }
 
     #[test]
