@@ -9,7 +9,8 @@ use serde_json::{Value as Json, json};
 use smelt_registry::Manifest;
 use smelt_runtime::{
     ALLOWED_IMPORTS, Descriptor, Error as RunError, Input, Limits, Plugin, Runtime, Vector,
-    VectorBundle, check_param, compare_expected, component_imports, input_from_json,
+    VectorBundle, check_param, compare_expected, component_imports, import_allowed,
+    input_from_json,
 };
 
 use crate::generate::{self, Expect, Suffix};
@@ -509,14 +510,6 @@ fn wit_world(ctx: &Ctx<'_>) -> Verdict {
             evidence,
         ),
     }
-}
-
-/// Whether the runtime would link import `name` (the rule of the runtime's loader: an allowed
-/// name exactly, or followed by a patch version).
-fn import_allowed(name: &str) -> bool {
-    ALLOWED_IMPORTS.iter().any(|allowed| {
-        name == *allowed || (name.starts_with(allowed) && name[allowed.len()..].starts_with('.'))
-    })
 }
 
 fn imports_allowed(ctx: &Ctx<'_>) -> Verdict {

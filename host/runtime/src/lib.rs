@@ -32,7 +32,8 @@ pub mod wit;
 pub use json::{InputError, check_param, input_from_json};
 pub use model::*;
 pub use sandbox::{
-    ALLOWED_IMPORTS, Limits, LogLine, Plugin, Run, Runtime, RuntimeConfig, Usage, component_imports,
+    ALLOWED_IMPORTS, Limits, LogLine, Plugin, Run, Runtime, RuntimeConfig, Usage,
+    component_imports, import_allowed,
 };
 pub use vectors::{Vector, VectorBundle, compare_expected};
 

@@ -47,7 +47,9 @@ pub const ALLOWED_IMPORTS: &[&str] = &[
     "wasi:filesystem/preopens@0.2",
 ];
 
-fn import_allowed(name: &str) -> bool {
+/// Whether the runtime links import `name`: an allowed name exactly, or followed by a patch
+/// version (`wasi:cli/stdout@0.2` admits `wasi:cli/stdout@0.2.3`).
+pub fn import_allowed(name: &str) -> bool {
     ALLOWED_IMPORTS.iter().any(|allowed| {
         name == *allowed || (name.starts_with(allowed) && name[allowed.len()..].starts_with('.'))
     })

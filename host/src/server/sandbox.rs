@@ -123,15 +123,7 @@ impl Sandbox {
 
 /// The limits a version's manifest declares, for an input of `rows` rows.
 pub fn limits_for(record: &VersionRecord, rows: usize) -> Limits {
-    let budget = &record.manifest.budget;
-    Limits {
-        fuel: budget
-            .fuel_base
-            .saturating_add(budget.fuel_per_row.saturating_mul(rows as u64)),
-        memory_bytes: u64::from(budget.memory_mib) << 20,
-        timeout_ms: u64::from(budget.wall_ms),
-        ..Limits::default()
-    }
+    smelt_conformance::budget_limits(&record.manifest.budget, rows)
 }
 
 /// The platform's compute charge, in CNY per 10⁹ fuel.
