@@ -244,7 +244,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl Live {
     /// Starts the background flusher on first use.
     fn start(self: &Arc<Self>, registry: &Registry) {
-        if self.registry.set(registry.clone()).is_err() {
+        if self.registry.get().is_some() || self.registry.set(registry.clone()).is_err() {
             return;
         }
         let weak = Arc::downgrade(self);

@@ -534,3 +534,107 @@ async fn pinned_deployment_survives_releases_yanks_and_suspension_and_upgrades_t
     .await;
     assert_eq!(dry["report"]["checks"]["shadow"]["inputs"], runs, "{dry}");
 }
+
+#[tokio::test]
+async fn an_upgrade_with_equal_outputs_passes_the_gate_and_switches_unforced() {
+    let server = Server::start(&[]);
+    let provider = server.account("acme-digital", "provider").await;
+    let reviewer = server.account("expert-li", "reviewer").await;
+    let dyer = server.account("wujiang-dyeing", "enterprise").await;
+    let (manifest, wasm) = example("dye-lot-color-qc");
+    let (status, body) = publish(
+        &server,
+        &provider,
+        "dye-lot-color-qc",
+        "0.1.0",
+        &manifest,
+        wasm,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    decide(&server, &reviewer, "0.1.0", "approve").await;
+    let deploy = |keep: u32| {
+        call(
+            &server,
+            Method::POST,
+            "/v1/deployments",
+            Some(&dyer),
+            Some(json!({"package": "dye-lot-color-qc", "version": "^0.1", "keep_inputs": keep})),
+        )
+    };
+    let (status, body) = deploy(21).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (_, keeping) = deploy(20).await;
+    let keeping = keeping["deployment"]["id"].as_str().unwrap().to_owned();
+    let (_, forgetful) = deploy(0).await;
+    let forgetful = forgetful["deployment"]["id"].as_str().unwrap().to_owned();
+    let (status, body) = upgrade(&server, &dyer, &keeping, json!({"version": "^0.1"})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["code"], "already_pinned");
+
+    // Equal lightness everywhere: kL plays no part, so 0.1.1 answers exactly as 0.1.0.
+    let same_lightness = json!({"tables": {
+        "standard": {"L": [50.0], "a": [2.5], "b": [0.0]},
+        "batches": {"batch": ["p1", "p2"], "L": [50.0, 50.0], "a": [0.0, 3.2], "b": [-2.0, 1.0]}
+    }});
+    for id in [&keeping, &forgetful] {
+        let (status, body) = invoke(&server, &dyer, id, same_lightness.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let (status, body) = publish_0_1_1(&server, &provider).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    // Not yet approved: enterprises cannot upgrade to it.
+    let (status, body) = upgrade(
+        &server,
+        &dyer,
+        &keeping,
+        json!({"version": "=0.1.1", "dry_run": true}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    decide(&server, &reviewer, "0.1.1", "approve").await;
+
+    let (status, up) = upgrade(&server, &dyer, &keeping, json!({"version": "^0.1"})).await;
+    assert_eq!(status, StatusCode::OK, "{up}");
+    assert_eq!(up["report"]["checks"]["shadow"]["inputs"], 1);
+    assert_eq!(up["report"]["pass"], true, "{up}");
+    assert_eq!(
+        (up["switched"].clone(), up["forced"].clone()),
+        (json!(true), json!(false))
+    );
+    let (_, history) = call(
+        &server,
+        Method::GET,
+        &format!("/v1/deployments/{keeping}/history"),
+        Some(&dyer),
+        None,
+    )
+    .await;
+    let actions: Vec<&str> = history["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["deploy", "upgrade"]);
+
+    // Nothing kept: the report says nothing was compared.
+    let (_, dry) = upgrade(
+        &server,
+        &dyer,
+        &forgetful,
+        json!({"version": "^0.1", "dry_run": true}),
+    )
+    .await;
+    assert_eq!(dry["report"]["checks"]["shadow"]["inputs"], 0, "{dry}");
+    assert!(
+        dry["report"]["checks"]["shadow"]["note"]
+            .as_str()
+            .unwrap()
+            .contains("nothing was compared")
+    );
+
+    // An id that does not exist is 404 too.
+    let (status, _) = invoke(&server, &dyer, "dep-nope", same_lightness).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
