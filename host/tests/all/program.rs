@@ -158,3 +158,38 @@ async fn assess_publish_a_need_and_get_matches_tried_on_sample_data() {
     assert_eq!(status, StatusCode::OK, "{board}");
     assert!(board.to_string().contains("450"), "{board}");
 }
+
+/// Every example, published and approved as in the demo, answers a trial of each of its
+/// published reference vectors with the reference answer (the vectors cite their sources).
+#[tokio::test]
+async fn every_example_answers_its_reference_vectors_over_http() {
+    let server = Server::start(&[]);
+    let provider = server.account("smelt-examples", "provider").await;
+    let reviewer = server.account("expert-li", "reviewer").await;
+    let enterprise = server.account("demo-factory", "enterprise").await;
+    publish_and_approve_examples(&server, &provider, &reviewer).await;
+    let mut checked = 0;
+    for (name, dir, _) in smelt_artifacts::PLUGINS {
+        let bundle =
+            smelt_runtime::VectorBundle::from_package_dir(std::path::Path::new(dir)).unwrap();
+        for vector in bundle.vectors {
+            let request = json!({"package": name, "version": "^0.1", "input": vector.input});
+            let (status, body) = call(
+                &server,
+                Method::POST,
+                "/v1/trials",
+                Some(&enterprise),
+                Some(request),
+            )
+            .await;
+            assert_eq!(status, StatusCode::OK, "{name}/{}: {body}", vector.name);
+            let output: smelt_runtime::Output =
+                serde_json::from_value(body["output"].clone()).unwrap();
+            let problems =
+                smelt_runtime::compare_expected(&vector.expected, &output, vector.tolerance);
+            assert!(problems.is_empty(), "{name}/{}: {problems:#?}", vector.name);
+            checked += 1;
+        }
+    }
+    assert!(checked >= smelt_artifacts::PLUGINS.len(), "{checked}");
+}
