@@ -146,108 +146,19 @@ smelt_sdk::export_solution!(HugeOutput);
 
 /// With `dye-lot-v0-1-1`: dye-lot-color-qc as its provider might re-release it, version 0.1.1
 /// with the lightness weight kL defaulting to 2 (a textile convention) instead of 1, so the
-/// same input gives a different ΔE00 wherever L* differs. The colour math is the example's own
-/// file; the example crate cannot be a dependency, because its exports would clash with these.
-#[cfg(feature = "dye-lot-v0-1-1")]
-#[path = "../../../plugins/dye-lot-color-qc/src/color.rs"]
-mod color;
-
+/// same input gives a different ΔE00 wherever L* differs. The descriptor and the math are the
+/// example's own (its crate without the `export` feature).
 #[cfg(feature = "dye-lot-v0-1-1")]
 pub struct DyeLotV011;
 
 #[cfg(feature = "dye-lot-v0-1-1")]
 impl Solution for DyeLotV011 {
     fn describe() -> Descriptor {
-        let lab = |t: TableSpec| {
-            t.column(ColumnSpec::float64("L", "", "CIELAB lightness L* (0–100)"))
-                .column(ColumnSpec::float64("a", "", "CIELAB a* (green − / red +)"))
-                .column(ColumnSpec::float64(
-                    "b",
-                    "",
-                    "CIELAB b* (blue − / yellow +)",
-                ))
-        };
-        Descriptor::new(
-            "dye-lot-color-qc",
-            "0.1.1",
-            "CIEDE2000 colour difference of each dye lot against the standard, pass/fail by tolerance",
-        )
-        .input(lab(TableSpec::new("standard", "The approved standard shade (one row)").rows(1, Some(1))))
-        .input(lab(TableSpec::new("batches", "One row per production batch (dye lot) measured")
-            .column(ColumnSpec::text("batch", "", "Batch or lot identifier"))))
-        .param(
-            ParamSpec::float64("tolerance", "ΔE00", "Largest accepted colour difference")
-                .default_f64(1.0)
-                .range(0.01, 100.0),
-        )
-        .param(
-            ParamSpec::float64("kl", "", "CIEDE2000 lightness weight kL")
-                .default_f64(2.0)
-                .range(0.1, 10.0),
-        )
-        .output(
-            TableSpec::new("results", "One row per batch, in input order")
-                .column(ColumnSpec::text("batch", "", "Batch identifier"))
-                .column(ColumnSpec::float64("delta_e00", "ΔE00", "CIEDE2000 difference from the standard"))
-                .column(ColumnSpec::boolean("pass", "", "ΔE00 within the tolerance")),
-        )
-        .metric(MetricSpec::new("max_delta_e00", "ΔE00", "Worst batch"))
-        .metric(MetricSpec::new("fail_count", "", "Batches outside the tolerance"))
+        dye_lot_color_qc::descriptor("0.1.1", 2.0)
     }
 
     fn run(input: Input) -> Result<Output, SolutionError> {
-        let tolerance = input.float64_param("tolerance")?.unwrap_or(1.0);
-        let kl = input.float64_param("kl")?.unwrap_or(2.0);
-        let weights = color::Weights {
-            kl,
-            ..color::Weights::default()
-        };
-        let lab = |table: TableRef<'_>, row: usize| -> Result<color::Lab, SolutionError> {
-            let get = |c: &str| -> Result<f64, SolutionError> {
-                let column = table.float64(c)?;
-                let value = column
-                    .get(row)
-                    .ok_or_else(|| table.invalid(c, row, "missing"))?;
-                table.finite(c, row, *value)
-            };
-            Ok(color::Lab {
-                l: get("L")?,
-                a: get("a")?,
-                b: get("b")?,
-            })
-        };
-        let standard = lab(input.table("standard")?, 0)?;
-        let batches = input.table("batches")?;
-        let rows = batches.rows_at_least(1)?;
-        let names = batches.text("batch")?;
-        let mut output = Output::new();
-        let (mut delta, mut pass) = (Vec::with_capacity(rows), Vec::with_capacity(rows));
-        for (row, name) in names.iter().enumerate().take(rows) {
-            let de = color::ciede2000(standard, lab(batches, row)?, weights);
-            if de > tolerance {
-                output.push_finding(
-                    Finding::warning(
-                        "out-of-tolerance",
-                        format!("batch {name}: ΔE00 {de:.2} exceeds tolerance {tolerance}"),
-                    )
-                    .at("batches", row),
-                );
-            }
-            delta.push(de);
-            pass.push(de <= tolerance);
-        }
-        let max = delta.iter().copied().fold(0.0, f64::max);
-        let fails = pass.iter().filter(|&&p| !p).count();
-        Ok(output
-            .with_table(
-                TableBuilder::new("results")
-                    .text("batch", names.to_vec())
-                    .float64("delta_e00", delta)
-                    .boolean("pass", pass)
-                    .build(),
-            )
-            .with_metric("max_delta_e00", max, "ΔE00")
-            .with_metric("fail_count", fails as f64, ""))
+        dye_lot_color_qc::run(input, 2.0)
     }
 }
 

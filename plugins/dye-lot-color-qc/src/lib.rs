@@ -32,105 +32,127 @@ fn read_lab(table: TableRef<'_>, row: usize) -> Result<Lab, SolutionError> {
 
 impl Solution for DyeLotColorQc {
     fn describe() -> Descriptor {
-        let mut standard =
-            TableSpec::new("standard", "The approved standard shade (one row)").rows(1, Some(1));
-        let mut batches =
-            TableSpec::new("batches", "One row per production batch (dye lot) measured")
-                .column(ColumnSpec::text("batch", "", "Batch or lot identifier"));
-        for column in lab_columns_spec() {
-            standard = standard.column(column.clone());
-            batches = batches.column(column);
-        }
-        Descriptor::new(
-            "dye-lot-color-qc",
-            env!("CARGO_PKG_VERSION"),
-            "CIEDE2000 colour difference of each dye lot against the standard, pass/fail by tolerance",
-        )
-        .input(standard)
-        .input(batches)
-        .param(
-            ParamSpec::float64("tolerance", "ΔE00", "Largest accepted colour difference")
-                .default_f64(DEFAULT_TOLERANCE)
-                .range(0.01, 100.0),
-        )
-        .param(
-            ParamSpec::float64("kl", "", "CIEDE2000 lightness weight kL (textiles often use 2)")
-                .default_f64(1.0)
-                .range(0.1, 10.0),
-        )
-        .output(
-            TableSpec::new("results", "One row per batch, in input order")
-                .column(ColumnSpec::text("batch", "", "Batch identifier"))
-                .column(ColumnSpec::float64("delta_e00", "ΔE00", "CIEDE2000 difference from the standard"))
-                .column(ColumnSpec::boolean("pass", "", "ΔE00 within the tolerance")),
-        )
-        .metric(MetricSpec::new("max_delta_e00", "ΔE00", "Worst batch"))
-        .metric(MetricSpec::new("fail_count", "", "Batches outside the tolerance"))
+        descriptor(env!("CARGO_PKG_VERSION"), 1.0)
     }
 
     fn run(input: Input) -> Result<Output, SolutionError> {
-        let tolerance = input
-            .float64_param("tolerance")?
-            .unwrap_or(DEFAULT_TOLERANCE);
-        if tolerance.is_nan() || tolerance <= 0.0 {
-            return Err(SolutionError::InvalidParam(format!(
-                "param `tolerance`: {tolerance} must be > 0"
-            )));
-        }
-        let kl = input.float64_param("kl")?.unwrap_or(1.0);
-        if kl.is_nan() || kl <= 0.0 {
-            return Err(SolutionError::InvalidParam(format!(
-                "param `kl`: {kl} must be > 0"
-            )));
-        }
-        let weights = Weights {
-            kl,
-            ..Weights::default()
-        };
-
-        let standard_table = input.table("standard")?;
-        if standard_table.rows()? != 1 {
-            return Err(SolutionError::InvalidInput(format!(
-                "table `standard`: needs exactly 1 row, has {}",
-                standard_table.rows()?
-            )));
-        }
-        let standard = read_lab(standard_table, 0)?;
-
-        let batches = input.table("batches")?;
-        let rows = batches.rows_at_least(1)?;
-        let names = batches.text("batch")?;
-        let mut output = Output::new();
-        let mut delta = Vec::with_capacity(rows);
-        let mut pass = Vec::with_capacity(rows);
-        for (row, name) in names.iter().enumerate().take(rows) {
-            let de = ciede2000(standard, read_lab(batches, row)?, weights);
-            let ok = de <= tolerance;
-            if !ok {
-                output.push_finding(
-                    Finding::warning(
-                        "out-of-tolerance",
-                        format!("batch {name}: ΔE00 {de:.2} exceeds tolerance {tolerance}"),
-                    )
-                    .at("batches", row),
-                );
-            }
-            delta.push(de);
-            pass.push(ok);
-        }
-        let max = delta.iter().copied().fold(0.0, f64::max);
-        let fails = pass.iter().filter(|&&p| !p).count();
-        Ok(output
-            .with_table(
-                TableBuilder::new("results")
-                    .text("batch", names.to_vec())
-                    .float64("delta_e00", delta)
-                    .boolean("pass", pass)
-                    .build(),
-            )
-            .with_metric("max_delta_e00", max, "ΔE00")
-            .with_metric("fail_count", fails as f64, ""))
+        run(input, 1.0)
     }
+}
+
+/// The descriptor of this solution as released at `version` with kL defaulting to
+/// `default_kl`: shared with test builds of other releases (see `host/hostile`).
+pub fn descriptor(version: &str, default_kl: f64) -> Descriptor {
+    let mut standard =
+        TableSpec::new("standard", "The approved standard shade (one row)").rows(1, Some(1));
+    let mut batches = TableSpec::new("batches", "One row per production batch (dye lot) measured")
+        .column(ColumnSpec::text("batch", "", "Batch or lot identifier"));
+    for column in lab_columns_spec() {
+        standard = standard.column(column.clone());
+        batches = batches.column(column);
+    }
+    Descriptor::new(
+        "dye-lot-color-qc",
+        version,
+        "CIEDE2000 colour difference of each dye lot against the standard, pass/fail by tolerance",
+    )
+    .input(standard)
+    .input(batches)
+    .param(
+        ParamSpec::float64("tolerance", "ΔE00", "Largest accepted colour difference")
+            .default_f64(DEFAULT_TOLERANCE)
+            .range(0.01, 100.0),
+    )
+    .param(
+        ParamSpec::float64(
+            "kl",
+            "",
+            "CIEDE2000 lightness weight kL (textiles often use 2)",
+        )
+        .default_f64(default_kl)
+        .range(0.1, 10.0),
+    )
+    .output(
+        TableSpec::new("results", "One row per batch, in input order")
+            .column(ColumnSpec::text("batch", "", "Batch identifier"))
+            .column(ColumnSpec::float64(
+                "delta_e00",
+                "ΔE00",
+                "CIEDE2000 difference from the standard",
+            ))
+            .column(ColumnSpec::boolean("pass", "", "ΔE00 within the tolerance")),
+    )
+    .metric(MetricSpec::new("max_delta_e00", "ΔE00", "Worst batch"))
+    .metric(MetricSpec::new(
+        "fail_count",
+        "",
+        "Batches outside the tolerance",
+    ))
+}
+
+/// Runs the solution with kL defaulting to `default_kl` when the input gives none.
+pub fn run(input: Input, default_kl: f64) -> Result<Output, SolutionError> {
+    let tolerance = input
+        .float64_param("tolerance")?
+        .unwrap_or(DEFAULT_TOLERANCE);
+    if tolerance.is_nan() || tolerance <= 0.0 {
+        return Err(SolutionError::InvalidParam(format!(
+            "param `tolerance`: {tolerance} must be > 0"
+        )));
+    }
+    let kl = input.float64_param("kl")?.unwrap_or(default_kl);
+    if kl.is_nan() || kl <= 0.0 {
+        return Err(SolutionError::InvalidParam(format!(
+            "param `kl`: {kl} must be > 0"
+        )));
+    }
+    let weights = Weights {
+        kl,
+        ..Weights::default()
+    };
+
+    let standard_table = input.table("standard")?;
+    if standard_table.rows()? != 1 {
+        return Err(SolutionError::InvalidInput(format!(
+            "table `standard`: needs exactly 1 row, has {}",
+            standard_table.rows()?
+        )));
+    }
+    let standard = read_lab(standard_table, 0)?;
+
+    let batches = input.table("batches")?;
+    let rows = batches.rows_at_least(1)?;
+    let names = batches.text("batch")?;
+    let mut output = Output::new();
+    let mut delta = Vec::with_capacity(rows);
+    let mut pass = Vec::with_capacity(rows);
+    for (row, name) in names.iter().enumerate().take(rows) {
+        let de = ciede2000(standard, read_lab(batches, row)?, weights);
+        let ok = de <= tolerance;
+        if !ok {
+            output.push_finding(
+                Finding::warning(
+                    "out-of-tolerance",
+                    format!("batch {name}: ΔE00 {de:.2} exceeds tolerance {tolerance}"),
+                )
+                .at("batches", row),
+            );
+        }
+        delta.push(de);
+        pass.push(ok);
+    }
+    let max = delta.iter().copied().fold(0.0, f64::max);
+    let fails = pass.iter().filter(|&&p| !p).count();
+    Ok(output
+        .with_table(
+            TableBuilder::new("results")
+                .text("batch", names.to_vec())
+                .float64("delta_e00", delta)
+                .boolean("pass", pass)
+                .build(),
+        )
+        .with_metric("max_delta_e00", max, "ΔE00")
+        .with_metric("fail_count", fails as f64, ""))
 }
 
 fn lab_columns_spec() -> Vec<ColumnSpec> {
@@ -141,5 +163,7 @@ fn lab_columns_spec() -> Vec<ColumnSpec> {
     ]
 }
 
-#[cfg(target_arch = "wasm32")]
+// Without the `export` feature the crate is a library only, so another component (a test
+// build of a later release) can reuse the descriptor and the math without a symbol clash.
+#[cfg(all(target_arch = "wasm32", feature = "export"))]
 smelt_sdk::export_solution!(DyeLotColorQc);
