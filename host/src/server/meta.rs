@@ -225,6 +225,7 @@ struct Counters {
     trial_sum_ms: f64,
     trial_count: u64,
     trials_rejected: u64,
+    trials_by_account: BTreeMap<String, u64>,
 }
 
 /// Request and trial counters for `/metrics`.
@@ -257,6 +258,18 @@ impl Metrics {
         }
         c.trial_sum_ms += wall_ms;
         c.trial_count += 1;
+    }
+
+    /// Counts a trial run by `account` (for the dashboard; since the server started).
+    pub fn trial_by(&self, account: &str) {
+        let mut c = self.counters.lock().unwrap_or_else(|p| p.into_inner());
+        *c.trials_by_account.entry(account.to_owned()).or_default() += 1;
+    }
+
+    /// Trials run by `account` since the server started.
+    pub fn trials_of(&self, account: &str) -> u64 {
+        let c = self.counters.lock().unwrap_or_else(|p| p.into_inner());
+        c.trials_by_account.get(account).copied().unwrap_or(0)
     }
 
     pub fn trial_rejected(&self) {

@@ -430,11 +430,13 @@ async fn dashboard(State(state): State<Shared>, caller: Caller) -> ApiResult<Jso
                 let Some(profile) = profile_of(&state, &account.name)? else {
                     continue;
                 };
-                counts
-                    .by_industry
-                    .entry(profile.industry)
-                    .or_default()
-                    .enterprises += 1;
+                let deployments = docs(&state, "deployments")?
+                    .list(&format!("{}/", account.name))?
+                    .len();
+                let industry = counts.by_industry.entry(profile.industry).or_default();
+                industry.enterprises += 1;
+                industry.trials += state.metrics.trials_of(&account.name) as u32;
+                industry.deployments += deployments as u32;
                 let assessments = assessments_of(&state, &account.name)?;
                 counts.levels.push(EnterpriseLevels {
                     industry: profile.industry,

@@ -47,6 +47,7 @@ async fn trial(
     let run = state.sandbox.run(loaded.plugin, input, limits).await;
     drop(permit);
     let run = run?;
+    state.metrics.trial_by(caller.name());
     state.metrics.trial(
         run.output.as_ref().map_or_else(|e| e.code(), |_| "ok"),
         run.usage.wall_ms,

@@ -157,6 +157,29 @@ async fn assess_publish_a_need_and_get_matches_tried_on_sample_data() {
     .await;
     assert_eq!(status, StatusCode::OK, "{board}");
     assert!(board.to_string().contains("450"), "{board}");
+    // Runs made for matching are not trials; the dyer's own trial below is counted.
+    let trial = json!({"package": "dye-lot-color-qc", "version": "^0.1", "input": {"tables": {
+        "standard": {"L": [50.0], "a": [2.5], "b": [0.0]},
+        "batches": {"batch": ["pair-17"], "L": [73.0], "a": [25.0], "b": [-18.0]}}}});
+    let (status, _) = call(
+        &server,
+        Method::POST,
+        "/v1/trials",
+        Some(&dyer),
+        Some(trial),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, board) = call(
+        &server,
+        Method::GET,
+        "/v1/dashboard",
+        Some(&server.admin),
+        None,
+    )
+    .await;
+    let text = board.to_string();
+    assert!(text.contains("\"trials\":1"), "{board}");
 }
 
 /// Every example, published and approved as in the demo, answers a trial of each of its
