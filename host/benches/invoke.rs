@@ -1,0 +1,166 @@
+//! Invocation overhead over HTTP: `POST /v1/deployments/{id}/invoke` on the real server over
+//! loopback vs the same call made directly on the runtime in-process, for the colour-QC plugin
+//! on 1,000 batches. Both run in this one process's run, so the ratio holds on a noisy machine.
+//!
+//! `cargo bench -p smelt --bench invoke` (SMELT_BENCH_CALLS sets the count, default 300).
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use smelt_runtime::{Limits, Runtime, input_from_json};
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize].as_secs_f64() * 1e3
+}
+
+fn input(rows: usize) -> Value {
+    let batch: Vec<String> = (0..rows).map(|i| format!("DL-{i:05}")).collect();
+    let l: Vec<f64> = (0..rows).map(|i| 50.0 + (i % 7) as f64 * 0.3).collect();
+    let a: Vec<f64> = (0..rows).map(|i| 2.5 + (i % 5) as f64 * 0.2).collect();
+    let b: Vec<f64> = (0..rows).map(|i| -0.5 + (i % 3) as f64 * 0.25).collect();
+    json!({"tables": {"standard": {"L": [50.0], "a": [2.5], "b": [0.0]}, "batches": {"batch": batch, "L": l, "a": a, "b": b}}})
+}
+
+fn main() {
+    let calls: usize = std::env::var("SMELT_BENCH_CALLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300);
+    let input_json = input(1000);
+    let wasm = std::fs::read(smelt_artifacts::plugin("dye-lot-color-qc")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+
+    // Direct, in-process: the baseline.
+    let runtime = Runtime::new().unwrap();
+    let plugin = runtime.load(&wasm).unwrap();
+    let descriptor = plugin.describe().unwrap();
+    let limits = Limits::default();
+    let mut direct = Vec::with_capacity(calls);
+    for i in 0..calls + 20 {
+        let t = Instant::now();
+        let parsed = input_from_json(&input_json, &descriptor).unwrap();
+        plugin.run(&parsed, &limits).output.unwrap();
+        if i >= 20 {
+            direct.push(t.elapsed());
+        }
+    }
+
+    // Over HTTP: the real binary, a deployment, and invoke.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_smelt"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--data"])
+        .arg(dir.path().join("data"))
+        .env("SMELT_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let base = loop {
+        let line = lines.next().unwrap().unwrap();
+        if let Some(url) = line.strip_prefix("smelt listening on ") {
+            break url.to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    let admin = std::fs::read_to_string(dir.path().join("data/admin.token"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let http = reqwest::Client::new();
+    let over_http = rt.block_on(async {
+        let post = |path: &str, token: &str, body: Value| {
+            http.post(format!("{base}{path}"))
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+        };
+        let account = |name: &'static str, role: &'static str| {
+            let req = post("/v1/accounts", &admin, json!({"name": name, "role": role}));
+            async move {
+                req.await.unwrap().json::<Value>().await.unwrap()["token"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            }
+        };
+        let provider = account("bench-provider", "provider").await;
+        let reviewer = account("bench-reviewer", "reviewer").await;
+        let enterprise = account("bench-factory", "enterprise").await;
+        let dir = smelt_artifacts::plugin_dir("dye-lot-color-qc");
+        let bundle =
+            smelt_runtime::VectorBundle::from_package_dir(std::path::Path::new(dir)).unwrap();
+        let form = reqwest::multipart::Form::new()
+            .text(
+                "manifest",
+                std::fs::read_to_string(format!("{dir}/smelt.toml")).unwrap(),
+            )
+            .text("vectors", serde_json::to_string(&bundle).unwrap())
+            .part("component", reqwest::multipart::Part::bytes(wasm.clone()));
+        let published = http
+            .put(format!("{base}/v1/packages/dye-lot-color-qc/0.1.0"))
+            .bearer_auth(&provider)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(published.status().as_u16(), 201);
+        post(
+            "/v1/reviews/dye-lot-color-qc/0.1.0/decision",
+            &reviewer,
+            json!({"decision": "approve"}),
+        )
+        .await
+        .unwrap();
+        let deployed: Value = post(
+            "/v1/deployments",
+            &enterprise,
+            json!({"package": "dye-lot-color-qc", "version": "^0.1"}),
+        )
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        let id = deployed["id"].as_str().expect("deployment id").to_owned();
+        let body = json!({"input": input_json});
+        let mut times = Vec::with_capacity(calls);
+        for i in 0..calls + 20 {
+            let t = Instant::now();
+            let response = post(
+                &format!("/v1/deployments/{id}/invoke"),
+                &enterprise,
+                body.clone(),
+            )
+            .await
+            .unwrap();
+            assert_eq!(response.status().as_u16(), 200);
+            response.bytes().await.unwrap();
+            if i >= 20 {
+                times.push(t.elapsed());
+            }
+        }
+        times
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+
+    direct.sort();
+    let mut over_http = over_http;
+    over_http.sort();
+    let (d50, d99, h50, h99) = (
+        percentile(&direct, 0.5),
+        percentile(&direct, 0.99),
+        percentile(&over_http, 0.5),
+        percentile(&over_http, 0.99),
+    );
+    println!("colour QC, 1,000 batches, {calls} calls each");
+    println!("direct in-process (JSON check + run): p50 {d50:.3} ms, p99 {d99:.3} ms");
+    println!("HTTP invoke on a deployment:          p50 {h50:.3} ms, p99 {h99:.3} ms");
+    println!(
+        "ratio HTTP / direct: p50 {:.2}×, p99 {:.2}×",
+        h50 / d50,
+        h99 / d99
+    );
+}
