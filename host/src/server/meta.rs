@@ -331,9 +331,14 @@ impl Metrics {
 
 async fn metrics(State(state): State<Shared>) -> impl IntoResponse {
     use std::sync::atomic::Ordering::Relaxed;
-    let body = state.metrics.render(
+    let mut body = state.metrics.render(
         state.sandbox.compile_hits.load(Relaxed),
         state.sandbox.compile_misses.load(Relaxed),
+    );
+    let _ = writeln!(
+        body,
+        "# TYPE smelt_sandbox_slots_free gauge\nsmelt_sandbox_slots_free {}",
+        state.runs.available_permits()
     );
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
 }

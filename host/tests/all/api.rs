@@ -853,30 +853,47 @@ async fn a_full_sandbox_answers_503_with_retry_after() {
         .await;
         assert_eq!(status, StatusCode::OK);
     }
-    // The sleeper holds the only slot until its 1.5 s wall-clock budget runs out.
-    let hostile = call(
-        &server,
-        Method::POST,
-        "/v1/trials",
-        Some(&enterprise),
-        Some(
-            json!({"package": "hostile", "version": "0.1.0", "input": {"tables": {"data": {"x": [13.0]}}}}),
-        ),
-    );
-    let good = async {
-        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
-        let body = json!({"package": "dye-lot-color-qc", "version": "^0.1", "input": sharma_trial_input()});
+    // The sleeper holds the only slot until its 1.5 s wall-clock budget runs out; once the
+    // metrics show no free slot, a good trial is refused. No guess of how fast the machine is.
+    let evil = json!({"package": "hostile", "version": "0.1.0", "input": {"tables": {"data": {"x": [13.0]}}}});
+    let hostile = tokio::spawn(
         server
             .request(Method::POST, "/v1/trials", Some(&enterprise))
-            .json(&body)
+            .json(&evil)
+            .send(),
+    );
+    loop {
+        let metrics = server
+            .request(Method::GET, "/metrics", None)
             .send()
             .await
             .unwrap()
-    };
-    let ((hostile_status, _), busy) = tokio::join!(hostile, good);
-    assert_eq!(hostile_status, StatusCode::UNPROCESSABLE_ENTITY);
+            .text()
+            .await
+            .unwrap();
+        if metrics.contains("smelt_sandbox_slots_free 0") {
+            break;
+        }
+        assert!(
+            !hostile.is_finished(),
+            "the sleeper finished before it was seen running"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let good =
+        json!({"package": "dye-lot-color-qc", "version": "^0.1", "input": sharma_trial_input()});
+    let busy = server
+        .request(Method::POST, "/v1/trials", Some(&enterprise))
+        .json(&good)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(busy.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(busy.headers()["retry-after"], "1");
+    assert_eq!(
+        hostile.await.unwrap().unwrap().status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
     // Once the slot is free, the same trial runs.
     let (status, _) = call(
         &server,
