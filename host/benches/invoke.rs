@@ -123,7 +123,10 @@ fn main() {
         .json()
         .await
         .unwrap();
-        let id = deployed["deployment"]["id"].as_str().expect("deployment id").to_owned();
+        let id = deployed["deployment"]["id"]
+            .as_str()
+            .expect("deployment id")
+            .to_owned();
         let body = json!({"input": input_json});
         let mut times = Vec::with_capacity(calls);
         for i in 0..calls + 20 {
