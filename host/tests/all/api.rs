@@ -4,7 +4,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 
-use crate::{Server, call, example, publish};
+use crate::{Server, call, decide, example, publish};
 
 /// Pairs 17 and 25 of Sharma, Wu & Dalal (2005), Table 1 (Color Res. Appl. 30(1):21–30):
 /// a batch against a standard with the published ΔE00.
@@ -584,16 +584,7 @@ async fn every_error_status() {
 
     // 404 and 422 on trials (of an approved version).
     let reviewer = server.account("expert-li", "reviewer").await;
-    let path = "/v1/reviews/dye-lot-color-qc/0.1.0/decision";
-    let (status, _) = call(
-        &server,
-        Method::POST,
-        path,
-        Some(&reviewer),
-        Some(json!({"decision": "approve"})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
+    decide(&server, &reviewer, "dye-lot-color-qc", "0.1.0", "approve").await;
     let trial =
         |input: Value| json!({"package": "dye-lot-color-qc", "version": "^0.1", "input": input});
     let (status, _) = call(
@@ -748,16 +739,7 @@ async fn hostile_trial_beside_a_good_one_and_restart_keeps_data() {
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let reviewer = server.account("expert-li", "reviewer").await;
     for name in ["dye-lot-color-qc", "hostile"] {
-        let path = format!("/v1/reviews/{name}/0.1.0/decision");
-        let (status, _) = call(
-            &server,
-            Method::POST,
-            &path,
-            Some(&reviewer),
-            Some(json!({"decision": "approve"})),
-        )
-        .await;
-        assert_eq!(status, StatusCode::OK);
+        decide(&server, &reviewer, name, "0.1.0", "approve").await;
     }
 
     let hostile = call(
@@ -842,16 +824,7 @@ async fn a_full_sandbox_answers_503_with_retry_after() {
         StatusCode::CREATED
     );
     for name in ["dye-lot-color-qc", "hostile"] {
-        let path = format!("/v1/reviews/{name}/0.1.0/decision");
-        let (status, _) = call(
-            &server,
-            Method::POST,
-            &path,
-            Some(&reviewer),
-            Some(json!({"decision": "approve"})),
-        )
-        .await;
-        assert_eq!(status, StatusCode::OK);
+        decide(&server, &reviewer, name, "0.1.0", "approve").await;
     }
     // The sleeper holds the only slot until its 1.5 s wall-clock budget runs out; once the
     // metrics show no free slot, a good trial is refused. No guess of how fast the machine is.

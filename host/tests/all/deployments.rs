@@ -48,16 +48,7 @@ async fn publish_0_1_1(server: &Server, provider: &str) -> (StatusCode, Value) {
 }
 
 async fn decide(server: &Server, reviewer: &str, version: &str, decision: &str) {
-    let path = format!("/v1/reviews/dye-lot-color-qc/{version}/decision");
-    let (status, body) = call(
-        server,
-        Method::POST,
-        &path,
-        Some(reviewer),
-        Some(json!({"decision": decision})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    crate::decide(server, reviewer, "dye-lot-color-qc", version, decision).await;
 }
 
 async fn invoke(server: &Server, token: &str, id: &str, input: Value) -> (StatusCode, Value) {

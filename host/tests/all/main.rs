@@ -181,17 +181,26 @@ pub async fn publish_and_approve_examples(server: &Server, provider: &str, revie
         let (manifest, wasm) = example(name);
         let (status, body) = publish(server, provider, name, "0.1.0", &manifest, wasm).await;
         assert_eq!(status, StatusCode::CREATED, "{name}: {body}");
-        let path = format!("/v1/reviews/{name}/0.1.0/decision");
-        let (status, _) = call(
-            server,
-            Method::POST,
-            &path,
-            Some(reviewer),
-            Some(json!({"decision": "approve"})),
-        )
-        .await;
-        assert_eq!(status, StatusCode::OK);
+        decide(server, reviewer, name, "0.1.0", "approve").await;
     }
+}
+
+/// A reviewer's decision (`approve`, `reject`, `suspend`) on `name@version`; must succeed.
+pub async fn decide(server: &Server, reviewer: &str, name: &str, version: &str, decision: &str) {
+    let path = format!("/v1/reviews/{name}/{version}/decision");
+    let (status, body) = call(
+        server,
+        Method::POST,
+        &path,
+        Some(reviewer),
+        Some(json!({"decision": decision})),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "{name}@{version} {decision}: {body}"
+    );
 }
 
 /// The vectors a test publishes with package `name`: an example's own, or for the hostile
