@@ -117,6 +117,25 @@ impl BlobStore {
         Ok(bytes)
     }
 
+    /// The digests of every blob file (not their bytes' digests: see [`BlobStore::get`]).
+    pub fn digests(&self) -> Result<Vec<Digest>> {
+        let entries = fs::read_dir(&self.dir)
+            .map_err(|e| Error::io(format!("list {}", self.dir.display()), e))?;
+        let mut out = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| Error::io(format!("list {}", self.dir.display()), e))?;
+            let name = entry.file_name();
+            if let Some(digest) = name
+                .to_str()
+                .and_then(|n| format!("sha256:{n}").parse::<Digest>().ok())
+            {
+                out.push(digest);
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
     /// Whether a file exists for `digest` (without checking its bytes).
     pub fn contains(&self, digest: &Digest) -> bool {
         self.path(digest).is_file()

@@ -72,6 +72,7 @@
 mod accounts;
 mod audit;
 mod blob;
+mod check;
 mod docs;
 mod error;
 pub mod manifest;
@@ -82,6 +83,7 @@ mod types;
 pub use accounts::{Account, NewToken, Role, TokenInfo};
 pub use audit::{AuditRecord, AuditSummary, MAX_AUDIT_PAGE};
 pub use blob::BlobStore;
+pub use check::IntegrityReport;
 pub use docs::Docs;
 pub use error::{Error, Result};
 pub use manifest::Manifest;

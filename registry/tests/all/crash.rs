@@ -108,6 +108,10 @@ fn check(dir: &Path, acked: &BTreeMap<String, Digest>, verify_blobs: bool) -> us
         }
     }
     registry.verify().expect("audit chain intact after SIGKILL");
+    if verify_blobs {
+        let report = registry.check_integrity().unwrap();
+        assert!(report.is_sound(), "after SIGKILL: {:?}", report.problems);
+    }
     listed.len()
 }
 

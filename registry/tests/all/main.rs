@@ -6,6 +6,7 @@ mod crash;
 mod docs;
 mod errors;
 mod fixtures;
+mod integrity;
 mod publish;
 
 use smelt_registry::{PublishRequest, Registry, Role};
