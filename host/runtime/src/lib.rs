@@ -23,17 +23,19 @@
 //! environment, no arguments, no network; clocks are virtual and random is seeded), and only the
 //! imports in [`ALLOWED_IMPORTS`] may be linked at all.
 
+mod csv_input;
 mod json;
 mod model;
 mod sandbox;
 mod vectors;
 pub mod wit;
 
+pub use csv_input::{CsvError, table_from_csv, table_from_csv_bytes};
 pub use json::{InputError, check_param, input_from_json};
 pub use model::*;
 pub use sandbox::{
-    ALLOWED_IMPORTS, Limits, LogLine, Plugin, Run, Runtime, RuntimeConfig, Usage,
-    component_imports, import_allowed,
+    ALLOWED_IMPORTS, CODE_LIMITS, CodeStats, Limits, LogLine, Plugin, Run, Runtime,
+    RuntimeConfig, Usage, code_stats, component_imports, import_allowed,
 };
 pub use vectors::{Vector, VectorBundle, compare_expected};
 
@@ -57,6 +59,16 @@ pub enum Error {
     ForbiddenImport {
         /// The import's full name.
         name: String,
+    },
+    /// Has more code than [`CODE_LIMITS`] allows (a compile bomb), refused before compiling.
+    #[error("too complex to compile: {actual} {what}; the cap is {limit}")]
+    TooComplex {
+        /// Which cap: functions, bytes of code, bytes in one function body, locals in one function.
+        what: String,
+        /// What the component has.
+        actual: u64,
+        /// The cap.
+        limit: u64,
     },
     /// Used up its fuel.
     #[error("out of fuel: the call used all of its {limit} fuel")]
@@ -117,6 +129,12 @@ pub enum Error {
         /// The cap.
         limit: u64,
     },
+    /// Asked `wasi:random` for more bytes at once than the host hands out.
+    #[error("random request too large: the call asked for more than {limit} random bytes at once")]
+    RandomTooLarge {
+        /// The most bytes one request may ask for.
+        limit: u64,
+    },
     /// The solution returned its own error value.
     #[error("{0}")]
     Solution(#[from] SolutionError),
@@ -133,6 +151,7 @@ impl Error {
             Error::CoreModule => "core_module",
             Error::InvalidComponent(_) => "invalid_component",
             Error::ForbiddenImport { .. } => "forbidden_import",
+            Error::TooComplex { .. } => "too_complex",
             Error::OutOfFuel { .. } => "out_of_fuel",
             Error::Timeout { .. } => "timeout",
             Error::MemoryLimit { .. } => "memory_limit",
@@ -142,6 +161,7 @@ impl Error {
             Error::Trap { .. } => "trap",
             Error::OutputTooLarge { .. } => "output_too_large",
             Error::LogTooLarge { .. } => "log_too_large",
+            Error::RandomTooLarge { .. } => "random_too_large",
             Error::Solution(SolutionError::InvalidInput(_)) => "invalid_input",
             Error::Solution(SolutionError::InvalidParam(_)) => "invalid_param",
             Error::Solution(SolutionError::Unsupported(_)) => "unsupported",
@@ -159,6 +179,7 @@ impl Error {
                 | Error::CoreModule
                 | Error::InvalidComponent(_)
                 | Error::ForbiddenImport { .. }
+                | Error::TooComplex { .. }
         )
     }
 }
