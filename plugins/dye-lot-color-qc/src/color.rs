@@ -106,6 +106,42 @@ pub fn ciede2000(x: Lab, y: Lab, w: Weights) -> f64 {
     (tl * tl + tc * tc + th * th + rt * tc * th).sqrt()
 }
 
+/// The CMC(l:c) colour difference of `batch` from `standard` (F. J. J. Clarke, R. McDonald,
+/// B. Rigg, "Modification to the JPC79 colour-difference formula", J. Soc. Dyers Colour. 100
+/// (1984); ISO 105-J03, AATCC TM173). Not symmetric: the ellipsoid is centred on the standard.
+/// `l` weights lightness and `c` chroma; 2:1 is the textile acceptability setting, 1:1 the
+/// perceptibility one.
+pub fn cmc(standard: Lab, batch: Lab, l: f64, c: f64) -> f64 {
+    let c1 = standard.a.hypot(standard.b);
+    let c2 = batch.a.hypot(batch.b);
+    let dl = standard.l - batch.l;
+    let dc = c1 - c2;
+    let da = standard.a - batch.a;
+    let db = standard.b - batch.b;
+    // ΔH² = Δa² + Δb² − ΔC², which rounding can leave a hair below zero.
+    let dh2 = (da * da + db * db - dc * dc).max(0.0);
+
+    let sl = if standard.l < 16.0 {
+        0.511
+    } else {
+        0.040975 * standard.l / (1.0 + 0.01765 * standard.l)
+    };
+    let sc = 0.0638 * c1 / (1.0 + 0.0131 * c1) + 0.638;
+    let h1 = hue_degrees(standard.b, standard.a);
+    let t = if (164.0..=345.0).contains(&h1) {
+        0.56 + (0.2 * (h1 + 168.0).to_radians().cos()).abs()
+    } else {
+        0.36 + (0.4 * (h1 + 35.0).to_radians().cos()).abs()
+    };
+    let c1_4 = c1.powi(4);
+    let f = (c1_4 / (c1_4 + 1900.0)).sqrt();
+    let sh = sc * (f * t + 1.0 - f);
+
+    let tl = dl / (l * sl);
+    let tc = dc / (c * sc);
+    (tl * tl + tc * tc + dh2 / (sh * sh)).sqrt()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,5 +178,21 @@ mod tests {
             },
         );
         assert!((one / two - 2.0).abs() < 1e-12, "{one} {two}");
+    }
+
+    #[test]
+    fn cmc_is_zero_for_a_match_and_scales_with_the_lightness_weight() {
+        let standard = Lab {
+            l: 50.0,
+            a: 10.0,
+            b: 10.0,
+        };
+        assert_eq!(cmc(standard, standard, 2.0, 1.0), 0.0);
+        let lighter = Lab {
+            l: 53.0,
+            ..standard
+        };
+        let ratio = cmc(standard, lighter, 1.0, 1.0) / cmc(standard, lighter, 2.0, 1.0);
+        assert!((ratio - 2.0).abs() < 1e-12, "{ratio}");
     }
 }

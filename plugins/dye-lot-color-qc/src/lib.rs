@@ -5,7 +5,7 @@
 
 pub mod color;
 
-use color::{Lab, Weights, ciede2000};
+use color::{Lab, Weights, ciede2000, cmc};
 use smelt_sdk::prelude::*;
 
 /// The smelt solution.
@@ -59,9 +59,22 @@ pub fn descriptor(version: &str, default_kl: f64) -> Descriptor {
     .input(standard)
     .input(batches)
     .param(
-        ParamSpec::float64("tolerance", "ΔE00", "Largest accepted colour difference")
-            .default_f64(DEFAULT_TOLERANCE)
-            .range(0.01, 100.0),
+        ParamSpec::text(
+            "formula",
+            "",
+            "Which difference judges pass/fail: `ciede2000` (ΔE00) or `cmc` (ΔE CMC(l:c))",
+        )
+        .default_text("ciede2000")
+        .choices(&["ciede2000", "cmc"]),
+    )
+    .param(
+        ParamSpec::float64(
+            "tolerance",
+            "ΔE",
+            "Largest accepted colour difference, in the chosen formula's units",
+        )
+        .default_f64(DEFAULT_TOLERANCE)
+        .range(0.01, 100.0),
     )
     .param(
         ParamSpec::float64(
@@ -72,6 +85,20 @@ pub fn descriptor(version: &str, default_kl: f64) -> Descriptor {
         .default_f64(default_kl)
         .range(0.1, 10.0),
     )
+    .param(
+        ParamSpec::float64(
+            "cmc_l",
+            "",
+            "CMC lightness weight l (2 for acceptability, 1 for perceptibility)",
+        )
+        .default_f64(2.0)
+        .range(0.1, 10.0),
+    )
+    .param(
+        ParamSpec::float64("cmc_c", "", "CMC chroma weight c (usually 1)")
+            .default_f64(1.0)
+            .range(0.1, 10.0),
+    )
     .output(
         TableSpec::new("results", "One row per batch, in input order")
             .column(ColumnSpec::text("batch", "", "Batch identifier"))
@@ -80,9 +107,27 @@ pub fn descriptor(version: &str, default_kl: f64) -> Descriptor {
                 "ΔE00",
                 "CIEDE2000 difference from the standard",
             ))
-            .column(ColumnSpec::boolean("pass", "", "ΔE00 within the tolerance")),
+            .column(ColumnSpec::float64(
+                "delta_e_cmc",
+                "ΔE CMC",
+                "CMC(l:c) difference from the standard",
+            ))
+            .column(ColumnSpec::boolean(
+                "pass",
+                "",
+                "The chosen formula's difference is within the tolerance",
+            )),
     )
-    .metric(MetricSpec::new("max_delta_e00", "ΔE00", "Worst batch"))
+    .metric(MetricSpec::new(
+        "max_delta_e00",
+        "ΔE00",
+        "Worst batch by CIEDE2000",
+    ))
+    .metric(MetricSpec::new(
+        "max_delta_e_cmc",
+        "ΔE CMC",
+        "Worst batch by CMC(l:c)",
+    ))
     .metric(MetricSpec::new(
         "fail_count",
         "",
@@ -110,6 +155,25 @@ pub fn run(input: Input, default_kl: f64) -> Result<Output, SolutionError> {
         kl,
         ..Weights::default()
     };
+    let use_cmc = match input.text_param("formula")?.unwrap_or("ciede2000") {
+        "ciede2000" => false,
+        "cmc" => true,
+        other => {
+            return Err(SolutionError::InvalidParam(format!(
+                "param `formula`: `{other}` is not one of ciede2000, cmc"
+            )));
+        }
+    };
+    let positive = |name: &str, default: f64| -> Result<f64, SolutionError> {
+        let value = input.float64_param(name)?.unwrap_or(default);
+        if value.is_nan() || value <= 0.0 {
+            return Err(SolutionError::InvalidParam(format!(
+                "param `{name}`: {value} must be > 0"
+            )));
+        }
+        Ok(value)
+    };
+    let (cmc_l, cmc_c) = (positive("cmc_l", 2.0)?, positive("cmc_c", 1.0)?);
 
     let standard_table = input.table("standard")?;
     if standard_table.rows()? != 1 {
@@ -125,33 +189,45 @@ pub fn run(input: Input, default_kl: f64) -> Result<Output, SolutionError> {
     let names = batches.text("batch")?;
     let mut output = Output::new();
     let mut delta = Vec::with_capacity(rows);
+    let mut delta_cmc = Vec::with_capacity(rows);
     let mut pass = Vec::with_capacity(rows);
     for (row, name) in names.iter().enumerate().take(rows) {
-        let de = ciede2000(standard, read_lab(batches, row)?, weights);
+        let batch = read_lab(batches, row)?;
+        let de00 = ciede2000(standard, batch, weights);
+        let de_cmc = cmc(standard, batch, cmc_l, cmc_c);
+        let (de, label) = if use_cmc {
+            (de_cmc, format!("ΔE CMC({cmc_l}:{cmc_c})"))
+        } else {
+            (de00, "ΔE00".to_owned())
+        };
         let ok = de <= tolerance;
         if !ok {
             output.push_finding(
                 Finding::warning(
                     "out-of-tolerance",
-                    format!("batch {name}: ΔE00 {de:.2} exceeds tolerance {tolerance}"),
+                    format!("batch {name}: {label} {de:.2} exceeds tolerance {tolerance}"),
                 )
                 .at("batches", row),
             );
         }
-        delta.push(de);
+        delta.push(de00);
+        delta_cmc.push(de_cmc);
         pass.push(ok);
     }
     let max = delta.iter().copied().fold(0.0, f64::max);
+    let max_cmc = delta_cmc.iter().copied().fold(0.0, f64::max);
     let fails = pass.iter().filter(|&&p| !p).count();
     Ok(output
         .with_table(
             TableBuilder::new("results")
                 .text("batch", names.to_vec())
                 .float64("delta_e00", delta)
+                .float64("delta_e_cmc", delta_cmc)
                 .boolean("pass", pass)
                 .build(),
         )
         .with_metric("max_delta_e00", max, "ΔE00")
+        .with_metric("max_delta_e_cmc", max_cmc, "ΔE CMC")
         .with_metric("fail_count", fails as f64, ""))
 }
 

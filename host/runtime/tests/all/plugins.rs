@@ -47,6 +47,58 @@ fn dye_lot_matches_all_34_ciede2000_reference_pairs_in_wasm() {
     assert_eq!(checked, 34);
 }
 
+/// CMC(l:c) of 43 pairs (Sharma's 34 plus nine covering the formula's branches: L1 < 16, hue
+/// 164–345°, an achromatic standard) at 2:1 and 1:1, run through the dye-lot plugin as a
+/// component. The reference values are from colour-science's `delta_E_CMC`, cross-checked
+/// against python-colormath's `delta_e_cmc` (two independent implementations of Clarke,
+/// McDonald & Rigg 1984 / ISO 105-J03; see the file's header): no published CMC table was
+/// reachable offline.
+#[test]
+fn dye_lot_cmc_matches_independent_reference_values_in_wasm() {
+    let dir = smelt_artifacts::plugin_dir("dye-lot-color-qc");
+    let table = std::fs::read_to_string(format!("{dir}/vectors/cmc-reference.txt")).unwrap();
+    let plugin = load(smelt_artifacts::plugin("dye-lot-color-qc"));
+    let descriptor = plugin.describe().unwrap();
+    let mut checked = 0;
+    for (i, line) in table
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .enumerate()
+    {
+        let v: Vec<f64> = line
+            .split_whitespace()
+            .map(|x| x.parse().unwrap())
+            .collect();
+        for (l, expected) in [(2.0, v[6]), (1.0, v[7])] {
+            let input = json!({
+                "tables": {
+                    "standard": {"L": [v[0]], "a": [v[1]], "b": [v[2]]},
+                    "batches": {"batch": ["x"], "L": [v[3]], "a": [v[4]], "b": [v[5]]}
+                },
+                "params": {"formula": "cmc", "cmc_l": l, "cmc_c": 1.0, "tolerance": 1.5}
+            });
+            let input = input_from_json(&input, &descriptor).unwrap();
+            let output = plugin.run(&input, &Limits::default()).output.unwrap();
+            let ColumnValues::Float64(de) = &output.tables["results"]["delta_e_cmc"] else {
+                panic!("delta_e_cmc type")
+            };
+            assert!(
+                (de[0] - expected).abs() < 1e-5,
+                "pair {} CMC({l}:1): got {:.6}, reference {expected:.6}",
+                i + 1,
+                de[0]
+            );
+            // pass/fail follows the chosen formula
+            let ColumnValues::Boolean(pass) = &output.tables["results"]["pass"] else {
+                panic!("pass type")
+            };
+            assert_eq!(pass[0], expected <= 1.5, "pair {} CMC({l}:1) pass", i + 1);
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 86);
+}
+
 /// Every example plugin's published vectors pass through the sandbox.
 #[test]
 fn every_plugin_passes_its_reference_vectors_in_wasm() {
@@ -116,7 +168,11 @@ fn host_checks_input_against_the_descriptor() {
         ),
         (
             json!({"tables": {"standard": {"L": [1], "a": [1], "b": [1]}, "batches": {"batch": ["A"], "L": [1], "a": [1], "b": [1]}}, "params": {"speed": 1}}),
-            "unknown param `speed` (this solution takes: tolerance, kl)",
+            "unknown param `speed` (this solution takes: formula, tolerance, kl, cmc_l, cmc_c)",
+        ),
+        (
+            json!({"tables": {"standard": {"L": [1], "a": [1], "b": [1]}, "batches": {"batch": ["A"], "L": [1], "a": [1], "b": [1]}}, "params": {"formula": "cie94"}}),
+            "param `formula`: `cie94` is not one of ciede2000, cmc",
         ),
         (json!([1, 2]), "input: expected an object, found an array"),
     ];
