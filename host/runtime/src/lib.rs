@@ -34,8 +34,8 @@ pub use csv_input::{CsvError, table_from_csv, table_from_csv_bytes};
 pub use json::{InputError, check_param, input_from_json};
 pub use model::*;
 pub use sandbox::{
-    ALLOWED_IMPORTS, CODE_LIMITS, CodeStats, Limits, LogLine, Plugin, Run, Runtime,
-    RuntimeConfig, Usage, code_stats, component_imports, import_allowed,
+    ALLOWED_IMPORTS, CODE_LIMITS, CodeStats, Limits, LogLine, Plugin, Run, Runtime, RuntimeConfig,
+    Usage, code_stats, component_imports, import_allowed,
 };
 pub use vectors::{Vector, VectorBundle, compare_expected};
 

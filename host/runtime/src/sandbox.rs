@@ -355,6 +355,84 @@ pub fn component_imports(bytes: &[u8]) -> Result<Vec<String>> {
     Ok(imports)
 }
 
+/// What a component's core code weighs, as [`code_stats`] measures it before compilation.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct CodeStats {
+    /// Function bodies across every core module.
+    pub functions: u64,
+    /// Bytes of function bodies across every core module.
+    pub code_bytes: u64,
+    /// The largest single function body in bytes.
+    pub max_body_bytes: u64,
+    /// The most locals any one function declares.
+    pub max_locals: u64,
+}
+
+/// Caps on a component's code, checked before Cranelift sees it. Compilation cannot be
+/// interrupted or metered, so a module at the parser's own limits (50,000 locals, 7.6 MB
+/// bodies) would hold a compile thread for as long as it likes. The examples (printed by the
+/// runtime's hostile tests) have about 300 functions, bodies of at most 13 KB and at most 56
+/// locals; every cap is at least ten times that, with room for larger solutions.
+pub const CODE_LIMITS: CodeStats = CodeStats {
+    functions: 50_000,
+    code_bytes: 16 << 20,
+    max_body_bytes: 512 << 10,
+    max_locals: 4_096,
+};
+
+/// Measures the core code inside a component (every nested module), without validating it.
+pub fn code_stats(bytes: &[u8]) -> Result<CodeStats> {
+    let mut stats = CodeStats::default();
+    for payload in wasmparser::Parser::new(0).parse_all(bytes) {
+        let payload = payload.map_err(|e| Error::InvalidComponent(e.to_string()))?;
+        if let wasmparser::Payload::CodeSectionEntry(body) = payload {
+            let size = body.range().len() as u64;
+            let mut locals = 0u64;
+            for entry in body
+                .get_locals_reader()
+                .map_err(|e| Error::InvalidComponent(e.to_string()))?
+            {
+                let (count, _) = entry.map_err(|e| Error::InvalidComponent(e.to_string()))?;
+                locals += u64::from(count);
+            }
+            stats.functions += 1;
+            stats.code_bytes += size;
+            stats.max_body_bytes = stats.max_body_bytes.max(size);
+            stats.max_locals = stats.max_locals.max(locals);
+        }
+    }
+    Ok(stats)
+}
+
+/// Refuses code over [`CODE_LIMITS`], naming the first cap exceeded.
+fn check_code_limits(bytes: &[u8]) -> Result<CodeStats> {
+    let stats = code_stats(bytes)?;
+    let caps = [
+        ("functions", stats.functions, CODE_LIMITS.functions),
+        ("bytes of code", stats.code_bytes, CODE_LIMITS.code_bytes),
+        (
+            "bytes in one function body",
+            stats.max_body_bytes,
+            CODE_LIMITS.max_body_bytes,
+        ),
+        (
+            "locals in one function",
+            stats.max_locals,
+            CODE_LIMITS.max_locals,
+        ),
+    ];
+    for (what, actual, limit) in caps {
+        if actual > limit {
+            return Err(Error::TooComplex {
+                what: what.into(),
+                actual,
+                limit,
+            });
+        }
+    }
+    Ok(stats)
+}
+
 impl Runtime {
     /// A runtime with the default configuration.
     pub fn new() -> Result<Runtime> {
@@ -404,8 +482,8 @@ impl Runtime {
     }
 
     /// Validates and compiles a component (or returns the one already compiled from the same
-    /// bytes): the wasm magic, component-not-module, the allowed imports, compilation, and the
-    /// `smelt:solution/solution` export.
+    /// bytes): the wasm magic, component-not-module, the allowed imports, the [`CODE_LIMITS`],
+    /// compilation, and the `smelt:solution/solution` export.
     pub fn load(&self, bytes: &[u8]) -> Result<Plugin> {
         let digest = digest_of(bytes);
         if let Some(plugin) = self.cached(&digest) {
@@ -415,6 +493,7 @@ impl Runtime {
         if let Some(name) = imports.iter().find(|name| !import_allowed(name)) {
             return Err(Error::ForbiddenImport { name: name.clone() });
         }
+        check_code_limits(bytes)?;
         let component = Component::new(&self.inner.engine, bytes)
             .map_err(|e| Error::InvalidComponent(format!("{e:#}")))?;
         let pre = self
@@ -628,6 +707,16 @@ fn classify(error: wasmtime::Error, limits: &Limits, printed_full: bool, stderr:
     if printed_full {
         return Error::LogTooLarge {
             limit: limits.log_bytes,
+        };
+    }
+    // wasmtime-wasi refuses an oversized `wasi:random` request with a plain error (not a
+    // trap) whose text is fixed by the host, never by the guest.
+    let chain = format!("{error:#}");
+    if chain.contains("requested len")
+        && chain.contains(&format!("exceeds limit {MAX_RANDOM_BYTES}"))
+    {
+        return Error::RandomTooLarge {
+            limit: MAX_RANDOM_BYTES,
         };
     }
     match error.downcast_ref::<Trap>() {

@@ -186,3 +186,145 @@ fn usage_is_reported() {
     assert!(run.usage.peak_memory_bytes >= 64 << 10, "{:?}", run.usage);
     assert!(run.usage.wall_ms > 0.0);
 }
+
+#[test]
+fn table_growth_hits_the_table_cap() {
+    match run_hostile("table-grow", &Limits::default()) {
+        Error::TableLimit { limit, requested } => {
+            assert_eq!(limit, Limits::default().table_elements);
+            assert!(requested > limit, "{requested}");
+        }
+        other => panic!("expected a table limit, got {other:?}"),
+    }
+}
+
+#[test]
+fn oversized_random_request_is_refused() {
+    assert_eq!(
+        run_hostile("random-flood", &Limits::default()),
+        Error::RandomTooLarge { limit: 64 << 10 }
+    );
+}
+
+#[test]
+fn the_filesystem_and_environment_hold_nothing() {
+    match run_hostile("filesystem", &Limits::default()) {
+        Error::Solution(smelt_runtime::SolutionError::Unsupported(message)) => {
+            assert!(message.starts_with("no host access: "), "{message}");
+            for attempt in [
+                "/etc/passwd",
+                "admin.token",
+                "create /tmp/smelt-hostile-escape",
+            ] {
+                assert!(message.contains(attempt), "{attempt} not tried: {message}");
+            }
+        }
+        other => panic!("expected every attempt refused, got {other:?}"),
+    }
+    assert!(!std::path::Path::new("/tmp/smelt-hostile-escape").exists());
+}
+
+#[test]
+fn http_and_unknown_imports_are_refused_at_load_naming_them() {
+    for (name, prefix) in [
+        ("http-import", "wasi:http/outgoing-handler@"),
+        ("unknown-import", "mallory:backdoor/exfil@"),
+    ] {
+        let bytes = std::fs::read(smelt_artifacts::hostile(name)).unwrap();
+        match runtime().load(&bytes) {
+            Err(Error::ForbiddenImport { name: import }) => {
+                assert!(import.starts_with(prefix), "{name}: {import}")
+            }
+            other => panic!("{name}: expected a forbidden import, got {other:?}"),
+        }
+    }
+    good_call_still_works();
+}
+
+#[test]
+fn compile_bomb_is_refused_before_compiling() {
+    let bytes = std::fs::read(smelt_artifacts::hostile("compile-bomb")).unwrap();
+    let stats = smelt_runtime::code_stats(&bytes).unwrap();
+    println!("compile bomb: {} bytes, {stats:?}", bytes.len());
+    assert_eq!(stats.max_locals, 50_000);
+    match runtime().load(&bytes) {
+        Err(Error::TooComplex {
+            what,
+            actual,
+            limit,
+        }) => {
+            assert!(actual > limit, "{what}: {actual} > {limit}");
+        }
+        other => panic!("expected too complex, got {other:?}"),
+    }
+    good_call_still_works();
+}
+
+#[test]
+fn every_example_is_well_inside_the_code_limits() {
+    for (name, _, path) in smelt_artifacts::PLUGINS {
+        let stats = smelt_runtime::code_stats(&std::fs::read(path).unwrap()).unwrap();
+        println!("{name}: {stats:?}");
+        let caps = smelt_runtime::CODE_LIMITS;
+        // A tenth of each cap: the caps leave room for solutions ten times the examples.
+        assert!(stats.functions * 10 <= caps.functions, "{name}: {stats:?}");
+        assert!(
+            stats.max_body_bytes * 10 <= caps.max_body_bytes,
+            "{name}: {stats:?}"
+        );
+        assert!(
+            stats.max_locals * 10 <= caps.max_locals,
+            "{name}: {stats:?}"
+        );
+    }
+}
+
+/// Native code that wasmtime itself precompiled (an ELF `.cwasm`), as an attacker might upload
+/// to skip validation: the host only ever compiles wasm, so it is not wasm, and behind a
+/// component header it is an invalid component.
+#[test]
+fn precompiled_native_code_is_refused() {
+    let mut config = wasmtime::Config::new();
+    config.wasm_component_model(true);
+    let engine = wasmtime::Engine::new(&config).unwrap();
+    let wasm = std::fs::read(smelt_artifacts::plugin("dye-lot-color-qc")).unwrap();
+    let native = engine.precompile_component(&wasm).unwrap();
+    assert!(native.starts_with(b"\x7fELF"));
+    assert!(matches!(runtime().load(&native), Err(Error::NotWasm(_))));
+    let mut posing = b"\0asm\x0d\0\x01\0".to_vec();
+    posing.extend_from_slice(&native);
+    assert!(matches!(
+        runtime().load(&posing),
+        Err(Error::InvalidComponent(_))
+    ));
+    good_call_still_works();
+}
+
+/// The `on-cue` component echoes ordinary input and, for each cue value, stops with the same
+/// error as the dedicated hostile component: one component carries every misbehaviour past the
+/// publish checks for the end-to-end tests.
+#[test]
+fn on_cue_component_misbehaves_only_on_cue() {
+    let plugin = load(smelt_artifacts::hostile("on-cue"));
+    let d = plugin.describe().unwrap();
+    let limits = Limits {
+        fuel: 200_000_000,
+        ..Limits::default()
+    };
+    let echo = input_from_json(&json!({"tables": {"data": {"x": [1.0, 2.0]}}}), &d).unwrap();
+    assert!(plugin.run(&echo, &limits).output.is_ok());
+    for cue in smelt_hostile::Cue::ALL {
+        let input =
+            input_from_json(&json!({"tables": {"data": {"x": [cue.value()]}}}), &d).unwrap();
+        let run = plugin.run(&input, &limits);
+        let code = run.output.as_ref().map_or_else(|e| e.code(), |_| "ok");
+        assert_eq!(code, cue.code(), "{cue:?}: {:?}", run.output.err());
+        assert!(
+            run.logs
+                .iter()
+                .all(|l| !l.message.contains('\x1b') && !l.message.contains('\x07')),
+            "{cue:?}"
+        );
+    }
+    good_call_still_works();
+}
