@@ -23,6 +23,7 @@
 //! environment, no arguments, no network; clocks are virtual and random is seeded), and only the
 //! imports in [`ALLOWED_IMPORTS`] may be linked at all.
 
+mod cache;
 mod csv_input;
 mod json;
 mod model;
@@ -30,6 +31,7 @@ mod sandbox;
 mod vectors;
 pub mod wit;
 
+pub use cache::CacheStats;
 pub use csv_input::{CsvError, table_from_csv, table_from_csv_bytes};
 pub use json::{InputError, check_param, input_from_json};
 pub use model::*;

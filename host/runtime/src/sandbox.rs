@@ -1,6 +1,7 @@
 //! The engine, the per-call store and the limits.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -9,10 +10,14 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
-use wasmtime::{Config, Engine, ResourceLimiter, Store, Trap};
+use wasmtime::{
+    Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, ResourceLimiter, Store,
+    Trap,
+};
 use wasmtime_wasi::p2::pipe::{ClosedInputStream, MemoryOutputPipe};
 use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxView, WasiView};
 
+use crate::cache::{ArtifactCache, CacheStats};
 use crate::model::{Descriptor, Input, Output};
 use crate::wit::v0_1_0;
 use crate::{Error, Result};
@@ -62,6 +67,14 @@ pub struct RuntimeConfig {
     pub max_wasm_stack: usize,
     /// How often the epoch ticker advances: the granularity of wall-clock deadlines.
     pub epoch_tick: Duration,
+    /// Instances that may be alive at once in the pooling allocator (each with its linear
+    /// memory, tables and metadata preallocated and reused, memory initialised copy-on-write);
+    /// `0` allocates on demand instead. Each slot reserves 4 GiB + guard of address space, not
+    /// memory.
+    pub pool_slots: u32,
+    /// Where compiled components are kept across restarts (see [`crate::CacheStats`]); `None`
+    /// compiles every component on first load.
+    pub cache_dir: Option<PathBuf>,
 }
 
 impl Default for RuntimeConfig {
@@ -73,6 +86,10 @@ impl Default for RuntimeConfig {
             // 2 ms: timeouts are whole-call backstops in the tens of ms and up; finer ticks
             // only cost the ticker thread wake-ups.
             epoch_tick: Duration::from_millis(2),
+            // Trials are bounded by the host's run slots (a few per core); describe, shadow
+            // runs and conformance add a handful more.
+            pool_slots: 128,
+            cache_dir: None,
         }
     }
 }
@@ -268,6 +285,11 @@ impl HostMonotonicClock for VirtualMonotonicClock {
 }
 
 /// Seed of every call's random streams: deterministic output is part of the contract.
+/// Largest linear memory a pooled slot can hold; calls are capped lower by their [`Limits`].
+const MAX_POOLED_MEMORY: usize = 1 << 30;
+/// Largest table a pooled slot can hold: the default [`Limits::table_elements`].
+const MAX_POOLED_TABLE: usize = 100_000;
+
 const RANDOM_SEED: u64 = 0x5eed_5e1f;
 /// Largest random-bytes request a guest may make (bytes).
 const MAX_RANDOM_BYTES: u64 = 64 << 10;
@@ -276,6 +298,7 @@ struct Inner {
     engine: Engine,
     linker: Linker<StoreData>,
     plugins: Mutex<HashMap<String, Plugin>>,
+    cache: Option<ArtifactCache>,
     // Dropping the sender stops the epoch ticker thread.
     _ticker: mpsc::Sender<()>,
     epoch_tick: Duration,
@@ -312,11 +335,6 @@ impl std::fmt::Debug for Plugin {
             .field("size", &self.size)
             .finish_non_exhaustive()
     }
-}
-
-/// The sha256 digest of `bytes` as `sha256:<hex>`.
-pub fn digest_of(bytes: &[u8]) -> String {
-    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
 }
 
 /// Lists a component's top-level import names, after checking that the bytes are a component.
@@ -448,8 +466,31 @@ impl Runtime {
             .consume_fuel(true)
             .epoch_interruption(true)
             .max_wasm_stack(config.max_wasm_stack)
-            .parallel_compilation(true);
+            .parallel_compilation(true)
+            .memory_init_cow(true);
+        if config.pool_slots > 0 {
+            let slots = config.pool_slots;
+            let mut pool = PoolingAllocationConfig::new();
+            // A Rust component holds a few core instances (the solution, WASI shims), each with
+            // at most one memory and one table.
+            pool.total_component_instances(slots)
+                .total_core_instances(slots * 8)
+                .total_memories(slots * 2)
+                .total_tables(slots * 8)
+                .max_memory_size(MAX_POOLED_MEMORY)
+                .table_elements(MAX_POOLED_TABLE)
+                // Small memories are reset by memset rather than madvise: cheaper per call.
+                .linear_memory_keep_resident(1 << 20)
+                .table_keep_resident(64 << 10);
+            wasm.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        }
         let engine = Engine::new(&wasm).map_err(|e| Error::Internal(format!("engine: {e}")))?;
+        let cache = match &config.cache_dir {
+            Some(dir) => Some(ArtifactCache::open(dir, &engine).map_err(|e| {
+                Error::Internal(format!("compiled-code cache {}: {e}", dir.display()))
+            })?),
+            None => None,
+        };
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
             .map_err(|e| Error::Internal(format!("linker: {e}")))?;
@@ -475,6 +516,7 @@ impl Runtime {
                 engine,
                 linker,
                 plugins: Mutex::new(HashMap::new()),
+                cache,
                 _ticker: stop,
                 epoch_tick: tick,
             }),
@@ -485,7 +527,8 @@ impl Runtime {
     /// bytes): the wasm magic, component-not-module, the allowed imports, the [`CODE_LIMITS`],
     /// compilation, and the `smelt:solution/solution` export.
     pub fn load(&self, bytes: &[u8]) -> Result<Plugin> {
-        let digest = digest_of(bytes);
+        let raw: [u8; 32] = Sha256::digest(bytes).into();
+        let digest = format!("sha256:{}", hex::encode(raw));
         if let Some(plugin) = self.cached(&digest) {
             return Ok(plugin);
         }
@@ -494,8 +537,18 @@ impl Runtime {
             return Err(Error::ForbiddenImport { name: name.clone() });
         }
         check_code_limits(bytes)?;
-        let component = Component::new(&self.inner.engine, bytes)
-            .map_err(|e| Error::InvalidComponent(format!("{e:#}")))?;
+        let engine = &self.inner.engine;
+        let component = match self.inner.cache.as_ref().and_then(|c| c.get(engine, &raw)) {
+            Some(component) => component,
+            None => {
+                let component = Component::new(engine, bytes)
+                    .map_err(|e| Error::InvalidComponent(format!("{e:#}")))?;
+                if let Some(cache) = &self.inner.cache {
+                    cache.put(&raw, &component);
+                }
+                component
+            }
+        };
         let pre = self
             .inner
             .linker
@@ -521,6 +574,15 @@ impl Runtime {
             .unwrap_or_else(|p| p.into_inner())
             .insert(digest, plugin.clone());
         Ok(plugin)
+    }
+
+    /// What the compiled-code cache did since this runtime started (all zero without one).
+    pub fn cache_stats(&self) -> CacheStats {
+        self.inner
+            .cache
+            .as_ref()
+            .map(ArtifactCache::stats)
+            .unwrap_or_default()
     }
 
     /// The compiled plugin for `digest`, if this runtime has loaded it.

@@ -1,5 +1,6 @@
 //! Integration tests of the sandbox with real components built from this repository.
 
+mod cache;
 mod hostile;
 mod plugins;
 
