@@ -161,7 +161,12 @@ fn trap() {
 
 fn panic() {
     let rows: Vec<u32> = std::hint::black_box(Vec::new());
-    panic!("hostile panic: index {} of {} rows", 3, rows.len());
+    // The escape sequences must not survive into the error message the host reports.
+    panic!(
+        "hostile panic: index {} of {} rows\x1b[2J\x1b]0;pwned\x07",
+        3,
+        rows.len()
+    );
 }
 
 fn huge() -> Output {

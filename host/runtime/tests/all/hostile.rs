@@ -134,10 +134,16 @@ fn trap_is_reported_with_its_message() {
 #[test]
 fn panic_is_reported_with_the_guest_message() {
     match run_hostile("panic", &Limits::default()) {
-        Error::Panic { message } => assert!(
-            message.contains("hostile panic: index 3 of 0 rows"),
-            "{message}"
-        ),
+        Error::Panic { message } => {
+            assert!(
+                message.contains("hostile panic: index 3 of 0 rows"),
+                "{message}"
+            );
+            assert!(
+                !message.contains('\x1b') && !message.contains('\x07'),
+                "{message}"
+            );
+        }
         other => panic!("expected a panic, got {other:?}"),
     }
 }
