@@ -78,7 +78,12 @@ impl AppState {
     pub fn open(config: Config) -> anyhow::Result<Shared> {
         let registry = Registry::open(&config.data)
             .with_context(|| format!("opening the registry in {}", config.data.display()))?;
-        let sandbox = sandbox::Sandbox::new(registry.clone(), config.compile_timeout)?;
+        // Compiled code lives beside the registry it came from, so a restart serves at once.
+        let sandbox = sandbox::Sandbox::new(
+            registry.clone(),
+            config.compile_timeout,
+            config.data.join("compiled"),
+        )?;
         Ok(Arc::new(AppState {
             registry,
             sandbox,

@@ -2,11 +2,12 @@
 //! with the limits its manifest declares, run off the async threads.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use smelt_registry::{Registry, VersionRecord};
-use smelt_runtime::{Descriptor, Input, Limits, Plugin, Run, Runtime};
+use smelt_runtime::{Descriptor, Input, Limits, Plugin, Run, Runtime, RuntimeConfig};
 
 use super::ApiError;
 
@@ -29,9 +30,18 @@ pub struct Loaded {
 }
 
 impl Sandbox {
-    pub fn new(registry: Registry, compile_timeout: Duration) -> anyhow::Result<Self> {
+    /// `cache_dir` keeps compiled components across restarts (written and trusted only by this
+    /// host: see `smelt_runtime::CacheStats`).
+    pub fn new(
+        registry: Registry,
+        compile_timeout: Duration,
+        cache_dir: PathBuf,
+    ) -> anyhow::Result<Self> {
         Ok(Sandbox {
-            runtime: Runtime::new()?,
+            runtime: Runtime::with_config(&RuntimeConfig {
+                cache_dir: Some(cache_dir),
+                ..RuntimeConfig::default()
+            })?,
             registry,
             descriptors: Arc::default(),
             compile_timeout,
