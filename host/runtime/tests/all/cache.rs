@@ -27,15 +27,15 @@ fn pair_one(runtime: &Runtime, bytes: &[u8]) -> f64 {
     }});
     let input = input_from_json(&input, &descriptor).unwrap();
     let output = plugin.run(&input, &Limits::default()).output.unwrap();
-    output.tables["results"]["delta_e00"].clone().as_f64s()[0]
+    output.tables["results"]["delta_e00"].clone().into_f64s()[0]
 }
 
 trait F64s {
-    fn as_f64s(self) -> Vec<f64>;
+    fn into_f64s(self) -> Vec<f64>;
 }
 
 impl F64s for smelt_runtime::ColumnValues {
-    fn as_f64s(self) -> Vec<f64> {
+    fn into_f64s(self) -> Vec<f64> {
         match self {
             smelt_runtime::ColumnValues::Float64(v) => v,
             other => panic!("not float64: {other:?}"),
