@@ -86,9 +86,20 @@ pub use read::TableRef;
 pub use write::TableBuilder;
 
 /// The WIT package version this SDK targets.
+///
+/// ```
+/// assert_eq!(smelt_sdk::WIT_VERSION, "0.1.0");
+/// ```
 pub const WIT_VERSION: &str = "0.1.0";
 
 /// Everything a solution usually needs, for `use smelt_sdk::prelude::*`.
+///
+/// ```
+/// use smelt_sdk::prelude::*;
+///
+/// let output: Result<Output, SolutionError> = Ok(Output::new().with_metric("n", 1.0, ""));
+/// assert!(output.is_ok());
+/// ```
 pub mod prelude {
     pub use crate::{
         Column, ColumnSpec, ColumnValues, Descriptor, Finding, Input, Metric, MetricSpec, Output,
@@ -99,7 +110,30 @@ pub mod prelude {
 
 /// A smelt solution: a schema and a pure function from input to output.
 ///
-/// Implement it on a unit struct and export it with [`export_solution!`].
+/// Implement it on a unit struct and export it with [`export_solution!`]. The crate-level
+/// example is a complete one; the smallest is:
+///
+/// ```
+/// use smelt_sdk::prelude::*;
+///
+/// struct Count;
+///
+/// impl Solution for Count {
+///     fn describe() -> Descriptor {
+///         Descriptor::new("row-count", "0.1.0", "Counts rows")
+///             .input(TableSpec::new("rows", "Any rows").column(ColumnSpec::float64("x", "", "A value")))
+///             .metric(MetricSpec::new("rows", "", "Row count"))
+///     }
+///
+///     fn run(input: Input) -> Result<Output, SolutionError> {
+///         let rows = input.table("rows")?.rows()?;
+///         Ok(Output::new().with_metric("rows", rows as f64, ""))
+///     }
+/// }
+///
+/// let input = Input::new().with_table(TableBuilder::new("rows").float64("x", vec![1.0, 2.0]).build());
+/// assert_eq!(Count::run(input).unwrap().metric("rows"), Some(2.0));
+/// ```
 pub trait Solution {
     /// The declared schema. Must agree with the package's `smelt.toml`.
     fn describe() -> Descriptor;
@@ -120,10 +154,26 @@ impl<T: Solution> Guest for T {
 
 /// Exports a [`Solution`] implementation as the component's `smelt:solution/solution`.
 ///
-/// ```ignore
-/// struct MySolution;
-/// impl smelt_sdk::Solution for MySolution { /* ... */ }
-/// smelt_sdk::export_solution!(MySolution);
+/// Use it once, in the crate built as the component (`crate-type = ["cdylib", "rlib"]`); the
+/// `cfg` keeps native builds (tests, other crates reusing the math) free of the exports:
+///
+/// ```
+/// use smelt_sdk::prelude::*;
+///
+/// pub struct Echo;
+///
+/// impl Solution for Echo {
+///     fn describe() -> Descriptor {
+///         Descriptor::new("echo", "0.1.0", "Returns nothing")
+///     }
+///     fn run(_: Input) -> Result<Output, SolutionError> {
+///         Ok(Output::new())
+///     }
+/// }
+///
+/// #[cfg(target_arch = "wasm32")]
+/// smelt_sdk::export_solution!(Echo);
+/// # fn main() {}
 /// ```
 #[macro_export]
 macro_rules! export_solution {
@@ -162,7 +212,14 @@ pub mod log {
         };
     }
 
-    /// Logs at debug level.
+    /// Logs at debug level. (Every level works the same way.)
+    ///
+    /// ```
+    /// smelt_sdk::log::debug("parsed 12 rows");
+    /// smelt_sdk::log::info(format!("{} lots checked", 12));
+    /// smelt_sdk::log::warn("lot L7 has no standard; skipped");
+    /// smelt_sdk::log::error("no usable rows");
+    /// ```
     pub fn debug(message: impl AsRef<str>) {
         emit(level!(Debug, "debug"), message.as_ref());
     }

@@ -3,6 +3,25 @@
 use crate::{ColumnValues, Input, Param, SolutionError, Table, Value, ValueType};
 
 /// A borrowed input table whose accessors name the table in every error.
+///
+/// Get one with [`Input::table`]:
+///
+/// ```
+/// use smelt_sdk::prelude::*;
+///
+/// let input = Input::new().with_table(
+///     TableBuilder::new("parts")
+///         .text("id", vec!["P1".into(), "P2".into()])
+///         .float64("mm", vec![9.98, 10.02])
+///         .build(),
+/// );
+/// let parts = input.table("parts")?;
+/// assert_eq!(parts.name(), "parts");
+/// assert_eq!(parts.rows()?, 2);
+/// assert_eq!(parts.float64("mm")?, &[9.98, 10.02]);
+/// assert!(parts.has_column("id"));
+/// # Ok::<(), SolutionError>(())
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct TableRef<'a> {
     table: &'a Table,
@@ -19,6 +38,10 @@ fn type_name(values: &ColumnValues) -> &'static str {
 
 impl ValueType {
     /// The type's name as written in WIT and manifests.
+    ///
+    /// ```
+    /// assert_eq!(smelt_sdk::ValueType::Float64.name(), "float64");
+    /// ```
     pub fn name(self) -> &'static str {
         match self {
             ValueType::Float64 => "float64",
@@ -31,6 +54,13 @@ impl ValueType {
 
 impl ColumnValues {
     /// Number of values in the column.
+    ///
+    /// ```
+    /// use smelt_sdk::ColumnValues;
+    ///
+    /// assert_eq!(ColumnValues::Int64(vec![1, 2, 3]).len(), 3);
+    /// assert!(ColumnValues::Text(Vec::new()).is_empty());
+    /// ```
     pub fn len(&self) -> usize {
         match self {
             ColumnValues::Float64(v) => v.len(),
@@ -89,6 +119,16 @@ impl<'a> TableRef<'a> {
 
     column_accessor!(
         /// The `float64` column `column`, or `invalid-input` naming the table and column.
+        ///
+        /// ```
+        /// use smelt_sdk::prelude::*;
+        ///
+        /// let input = Input::new()
+        ///     .with_table(TableBuilder::new("t").text("id", vec!["a".into()]).build());
+        /// let t = input.table("t").unwrap();
+        /// let Err(SolutionError::InvalidInput(message)) = t.float64("id") else { panic!() };
+        /// assert_eq!(message, "table `t`, column `id`: expected float64, found text");
+        /// ```
         float64, Float64, f64);
     column_accessor!(
         /// The `int64` column `column`, or `invalid-input` naming the table and column.
@@ -122,6 +162,15 @@ impl<'a> TableRef<'a> {
     }
 
     /// The number of rows, or `invalid-input` when there are fewer than `min`.
+    ///
+    /// ```
+    /// use smelt_sdk::prelude::*;
+    ///
+    /// let input = Input::new().with_table(TableBuilder::new("t").float64("x", vec![1.0]).build());
+    /// let t = input.table("t").unwrap();
+    /// assert_eq!(t.rows_at_least(1).unwrap(), 1);
+    /// assert!(matches!(t.rows_at_least(2), Err(SolutionError::InvalidInput(_))));
+    /// ```
     pub fn rows_at_least(&self, min: usize) -> Result<usize, SolutionError> {
         let rows = self.rows()?;
         if rows < min {
@@ -135,6 +184,18 @@ impl<'a> TableRef<'a> {
 
     /// `value` if it is finite, else `invalid-input` naming the table, column and row
     /// (zero-based, as in findings).
+    ///
+    /// ```
+    /// use smelt_sdk::prelude::*;
+    ///
+    /// let input = Input::new()
+    ///     .with_table(TableBuilder::new("t").float64("x", vec![1.0, f64::NAN]).build());
+    /// let t = input.table("t").unwrap();
+    /// let x = t.float64("x").unwrap();
+    /// assert_eq!(t.finite("x", 0, x[0]).unwrap(), 1.0);
+    /// let Err(SolutionError::InvalidInput(message)) = t.finite("x", 1, x[1]) else { panic!() };
+    /// assert_eq!(message, "table `t`, column `x`, row 1: NaN is not a finite number");
+    /// ```
     pub fn finite(&self, column: &str, row: usize, value: f64) -> Result<f64, SolutionError> {
         if value.is_finite() {
             Ok(value)
@@ -144,6 +205,15 @@ impl<'a> TableRef<'a> {
     }
 
     /// An `invalid-input` error naming this table, `column` and `row` (zero-based).
+    ///
+    /// ```
+    /// use smelt_sdk::prelude::*;
+    ///
+    /// let input = Input::new().with_table(TableBuilder::new("t").float64("x", vec![-1.0]).build());
+    /// let t = input.table("t").unwrap();
+    /// let SolutionError::InvalidInput(message) = t.invalid("x", 0, "must be ≥ 0") else { panic!() };
+    /// assert_eq!(message, "table `t`, column `x`, row 0: must be ≥ 0");
+    /// ```
     pub fn invalid(&self, column: &str, row: usize, problem: impl AsRef<str>) -> SolutionError {
         SolutionError::InvalidInput(format!(
             "table `{}`, column `{column}`, row {row}: {}",
@@ -154,7 +224,19 @@ impl<'a> TableRef<'a> {
 }
 
 impl Input {
-    /// An empty input, for native tests.
+    /// An empty input, for native tests; add tables and params builder style.
+    ///
+    /// ```
+    /// use smelt_sdk::prelude::*;
+    ///
+    /// let input = Input::new()
+    ///     .with_table(TableBuilder::new("t").int64("n", vec![3]).build())
+    ///     .with_param("limit", Value::Float64(2.5));
+    /// assert_eq!(input.table("t")?.int64("n")?, &[3]);
+    /// assert_eq!(input.float64_param("limit")?, Some(2.5));
+    /// assert_eq!(input.float64_param("absent")?, None);
+    /// # Ok::<(), SolutionError>(())
+    /// ```
     pub fn new() -> Self {
         Input {
             tables: Vec::new(),
@@ -178,6 +260,13 @@ impl Input {
     }
 
     /// The table `name`, or `invalid-input` naming it.
+    ///
+    /// ```
+    /// use smelt_sdk::prelude::*;
+    ///
+    /// let Err(SolutionError::InvalidInput(message)) = Input::new().table("batches") else { panic!() };
+    /// assert_eq!(message, "missing table `batches`");
+    /// ```
     pub fn table(&self, name: &str) -> Result<TableRef<'_>, SolutionError> {
         self.tables
             .iter()
@@ -199,6 +288,16 @@ impl Input {
     }
 
     /// Param `name` as a finite `f64` (an `int64` value is widened), if given.
+    ///
+    /// ```
+    /// use smelt_sdk::prelude::*;
+    ///
+    /// let input = Input::new()
+    ///     .with_param("a", Value::Int64(2))
+    ///     .with_param("b", Value::Text("x".into()));
+    /// assert_eq!(input.float64_param("a").unwrap(), Some(2.0));
+    /// assert!(matches!(input.float64_param("b"), Err(SolutionError::InvalidParam(_))));
+    /// ```
     pub fn float64_param(&self, name: &str) -> Result<Option<f64>, SolutionError> {
         match self.param(name) {
             None => Ok(None),
@@ -209,6 +308,13 @@ impl Input {
     }
 
     /// Param `name` as an `i64`, if given.
+    ///
+    /// ```
+    /// use smelt_sdk::prelude::*;
+    ///
+    /// let input = Input::new().with_param("n", Value::Int64(7));
+    /// assert_eq!(input.int64_param("n").unwrap(), Some(7));
+    /// ```
     pub fn int64_param(&self, name: &str) -> Result<Option<i64>, SolutionError> {
         match self.param(name) {
             None => Ok(None),
@@ -218,6 +324,13 @@ impl Input {
     }
 
     /// Param `name` as text, if given.
+    ///
+    /// ```
+    /// use smelt_sdk::prelude::*;
+    ///
+    /// let input = Input::new().with_param("plan", Value::Text("normal".into()));
+    /// assert_eq!(input.text_param("plan").unwrap(), Some("normal"));
+    /// ```
     pub fn text_param(&self, name: &str) -> Result<Option<&str>, SolutionError> {
         match self.param(name) {
             None => Ok(None),
@@ -227,6 +340,13 @@ impl Input {
     }
 
     /// Param `name` as a boolean, if given.
+    ///
+    /// ```
+    /// use smelt_sdk::prelude::*;
+    ///
+    /// let input = Input::new().with_param("strict", Value::Boolean(true));
+    /// assert_eq!(input.boolean_param("strict").unwrap(), Some(true));
+    /// ```
     pub fn boolean_param(&self, name: &str) -> Result<Option<bool>, SolutionError> {
         match self.param(name) {
             None => Ok(None),

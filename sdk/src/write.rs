@@ -6,6 +6,20 @@ use crate::{
 };
 
 /// Builds an output (or test input) table column by column.
+///
+/// ```
+/// use smelt_sdk::prelude::*;
+///
+/// let table = TableBuilder::new("results")
+///     .text("lot", vec!["L1".into(), "L2".into()])
+///     .float64("delta_e", vec![0.4, 1.7])
+///     .int64("defects", vec![0, 3])
+///     .boolean("pass", vec![true, false])
+///     .build();
+/// assert_eq!(table.name, "results");
+/// assert_eq!(table.columns.len(), 4);
+/// assert_eq!(table.columns[3].name, "pass");
+/// ```
 #[derive(Debug)]
 pub struct TableBuilder {
     table: Table,
@@ -57,7 +71,21 @@ impl TableBuilder {
 }
 
 impl Output {
-    /// An empty output.
+    /// An empty output; add tables and metrics builder style, findings with
+    /// [`Output::push_finding`].
+    ///
+    /// ```
+    /// use smelt_sdk::prelude::*;
+    ///
+    /// let mut output = Output::new()
+    ///     .with_table(TableBuilder::new("results").boolean("pass", vec![true]).build())
+    ///     .with_metric("pass_rate", 1.0, "");
+    /// output.push_finding(Finding::info("checked", "1 lot checked"));
+    /// assert_eq!(output.metric("pass_rate"), Some(1.0));
+    /// assert_eq!(output.metric("absent"), None);
+    /// assert!(output.table("results").is_some());
+    /// assert_eq!(output.findings.len(), 1);
+    /// ```
     pub fn new() -> Self {
         Output {
             tables: Vec::new(),
@@ -124,6 +152,16 @@ impl Finding {
     }
 
     /// An informational finding.
+    ///
+    /// ```
+    /// use smelt_sdk::prelude::*;
+    ///
+    /// let finding = Finding::warning("out-of-tolerance", "ΔE00 2.1 > 1.0").at("batches", 3);
+    /// assert_eq!(finding.severity, Severity::Warning);
+    /// assert_eq!((finding.table.as_deref(), finding.row), (Some("batches"), Some(3)));
+    /// assert_eq!(Finding::error("bad-lot", "...").severity, Severity::Error);
+    /// assert_eq!(Finding::info("note", "...").row, None);
+    /// ```
     pub fn info(code: impl Into<String>, message: impl Into<String>) -> Self {
         Self::new(Severity::Info, code, message)
     }
@@ -147,7 +185,29 @@ impl Finding {
 }
 
 impl Descriptor {
-    /// Starts a descriptor; use `env!("CARGO_PKG_VERSION")` for the version.
+    /// Starts a descriptor; use `env!("CARGO_PKG_VERSION")` for the version. The name and
+    /// version must equal the package's in `smelt.toml`.
+    ///
+    /// ```
+    /// use smelt_sdk::prelude::*;
+    ///
+    /// let descriptor = Descriptor::new("gauge-check", "0.1.0", "Parts against their limits")
+    ///     .input(
+    ///         TableSpec::new("parts", "One row per part")
+    ///             .rows(1, Some(10_000))
+    ///             .column(ColumnSpec::text("id", "", "Part id"))
+    ///             .column(ColumnSpec::float64("mm", "mm", "Diameter")),
+    ///     )
+    ///     .param(ParamSpec::float64("limit", "mm", "Upper limit").default_f64(10.0).range(0.0, 1e6))
+    ///     .param(ParamSpec::text("plan", "", "Inspection level").default_text("normal").choices(&["normal", "tightened"]))
+    ///     .param(ParamSpec::int64("sample", "", "Sample size").default_i64(5).range(1.0, 1000.0))
+    ///     .param(ParamSpec::boolean("strict", "", "Fail on warnings").optional())
+    ///     .output(TableSpec::new("flags", "One row per part").column(ColumnSpec::boolean("over", "", "Above the limit")))
+    ///     .metric(MetricSpec::new("over_count", "", "Parts above the limit"));
+    /// assert_eq!(descriptor.inputs[0].max_rows, Some(10_000));
+    /// assert_eq!(descriptor.params.len(), 4);
+    /// assert!(descriptor.params[3].optional);
+    /// ```
     pub fn new(
         name: impl Into<String>,
         version: impl Into<String>,
@@ -190,7 +250,16 @@ impl Descriptor {
 }
 
 impl TableSpec {
-    /// A table that needs at least one row.
+    /// A table that needs at least one row (change it with [`TableSpec::rows`]).
+    ///
+    /// ```
+    /// use smelt_sdk::prelude::*;
+    ///
+    /// let spec = TableSpec::new("shifts", "One row per machine and shift")
+    ///     .column(ColumnSpec::int64("count", "pieces", "Pieces made"))
+    ///     .rows(0, None);
+    /// assert_eq!((spec.min_rows, spec.max_rows), (0, None));
+    /// ```
     pub fn new(name: impl Into<String>, description: impl Into<String>) -> Self {
         TableSpec {
             name: name.into(),
@@ -301,6 +370,11 @@ impl ParamSpec {
 
 impl MetricSpec {
     /// A metric: name, unit (empty when dimensionless), description.
+    ///
+    /// ```
+    /// let spec = smelt_sdk::MetricSpec::new("oee", "", "Overall equipment effectiveness");
+    /// assert_eq!(spec.unit, "");
+    /// ```
     pub fn new(
         name: impl Into<String>,
         unit: impl Into<String>,
