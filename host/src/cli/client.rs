@@ -1,23 +1,128 @@
-//! Client commands over the HTTP API: publish, search, try.
+//! Client commands over the HTTP API (publish, search) and what every client command shares:
+//! the connection (server, token from `--token`, `SMELT_TOKEN` or `smelt login`'s credentials
+//! file) and one-line errors that say what to do.
 
+use std::fmt;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::task::{Context as TaskContext, Poll};
 
 use anyhow::{Context, bail};
+use bytes::Bytes;
 use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::Value;
 use smelt_registry::Manifest;
 use smelt_runtime::VectorBundle;
 
+use super::credentials::Credentials;
+
+/// The server used when neither `--server`, `SMELT_SERVER` nor `smelt login` names one.
+pub const DEFAULT_SERVER: &str = "http://127.0.0.1:7878";
+
 /// Where the server is and who we are.
 #[derive(Debug, Clone, Args)]
 pub struct Connection {
-    /// The smelt server.
-    #[arg(long, env = "SMELT_SERVER", default_value = "http://127.0.0.1:7878")]
-    pub server: String,
-    /// Bearer token.
+    /// The smelt server [default: the one `smelt login` saved, else http://127.0.0.1:7878].
+    #[arg(long, env = "SMELT_SERVER")]
+    pub server: Option<String>,
+    /// Bearer token [default: the one `smelt login` saved for the server].
     #[arg(long, env = "SMELT_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
 }
+
+impl Connection {
+    /// Fills in the server and token from the credentials file where the flags and the
+    /// environment left them out.
+    pub fn resolve(&self) -> anyhow::Result<Connection> {
+        if self.server.is_some() && self.token.is_some() {
+            return Ok(self.clone());
+        }
+        let credentials = Credentials::load()?;
+        let server = self
+            .server
+            .clone()
+            .or_else(|| credentials.default_server.clone())
+            .unwrap_or_else(|| DEFAULT_SERVER.to_owned());
+        let token = self
+            .token
+            .clone()
+            .or_else(|| credentials.token_for(&server).map(str::to_owned));
+        Ok(Connection {
+            server: Some(server),
+            token,
+        })
+    }
+}
+
+/// An error answer of the server, as one line that says what to do.
+#[derive(Debug, Clone)]
+pub struct ServerError {
+    /// HTTP status.
+    pub status: u16,
+    /// The API's error code (`conformance_failed`, `not_found`, ...).
+    pub code: String,
+    /// The API's message.
+    pub message: String,
+    /// Whether a token was sent.
+    pub had_token: bool,
+}
+
+impl ServerError {
+    fn hint(&self) -> &'static str {
+        match (self.status, self.code.as_str()) {
+            (401, _) if !self.had_token => {
+                "no token was given: run `smelt login`, set SMELT_TOKEN or pass --token"
+            }
+            (401, _) => {
+                "the token was refused: run `smelt login` with a valid token (or fix SMELT_TOKEN / --token)"
+            }
+            (403, _) => "this account's role may not do this: use a token of the right role",
+            (404, _) => {
+                "check the name, version or id (`smelt search` lists the solutions you can see)"
+            }
+            (409, "already_exists") => {
+                "that version exists with other bytes: bump the version in Cargo.toml and smelt.toml"
+            }
+            (409, _) => "see the message; nothing was changed",
+            (413, _) => {
+                "the upload is over the server's body limit: make the component or input smaller"
+            }
+            (422, "conformance_failed") => {
+                "fix the findings above, `smelt test`, and publish again"
+            }
+            (422, _) => "fix the input the message names and try again",
+            (429, _) | (503, _) => "the server is busy: retry in a few seconds",
+            (s, _) if s >= 500 => "the server failed; retry, and tell its operator if it persists",
+            _ => "see the message",
+        }
+    }
+
+    /// The findings of a refused publish, one per line (`analyzer: summary`).
+    pub fn findings(&self) -> Vec<String> {
+        match self.message.strip_prefix("conformance: ") {
+            Some(list) if self.code == "conformance_failed" => {
+                list.split("; ").map(str::to_owned).collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
+impl fmt::Display for ServerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the server answered {} {}: {}; {}",
+            self.status,
+            self.code,
+            self.message.replace('\n', " "),
+            self.hint()
+        )
+    }
+}
+
+impl std::error::Error for ServerError {}
 
 /// An HTTP client bound to one server and token.
 #[derive(Debug, Clone)]
@@ -28,15 +133,26 @@ pub struct Client {
 }
 
 impl Client {
+    /// A client for exactly `connection` (no credentials file).
     pub fn new(connection: &Connection) -> Self {
         Client {
-            base: connection.server.trim_end_matches('/').to_owned(),
+            base: connection
+                .server
+                .as_deref()
+                .unwrap_or(DEFAULT_SERVER)
+                .trim_end_matches('/')
+                .to_owned(),
             token: connection.token.clone(),
             http: reqwest::Client::new(),
         }
     }
 
-    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+    /// A client for `connection` with the credentials file filling in what it leaves out.
+    pub fn connect(connection: &Connection) -> anyhow::Result<Self> {
+        Ok(Self::new(&connection.resolve()?))
+    }
+
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         let mut builder = self.http.request(method, format!("{}{path}", self.base));
         if let Some(token) = &self.token {
             builder = builder.bearer_auth(token);
@@ -44,30 +160,51 @@ impl Client {
         builder
     }
 
-    /// Sends and turns any error answer into `code: message`.
-    pub async fn send(&self, builder: reqwest::RequestBuilder) -> anyhow::Result<(u16, Value)> {
-        let response = builder
-            .send()
-            .await
-            .with_context(|| format!("cannot reach the smelt server at {}", self.base))?;
+    /// Sends; any answer, error statuses included, comes back as status and body.
+    pub async fn send_raw(&self, builder: reqwest::RequestBuilder) -> anyhow::Result<(u16, Value)> {
+        let response = builder.send().await.map_err(|e| {
+            anyhow::anyhow!(
+                "cannot reach the smelt server at {} ({}): start it, or point --server / SMELT_SERVER at the right one",
+                self.base,
+                error_chain(&e)
+            )
+        })?;
         let status = response.status().as_u16();
         let text = response
             .text()
             .await
             .context("reading the server's answer")?;
         let body: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Ok((status, body))
+    }
+
+    /// The [`ServerError`] of an error answer.
+    pub fn error(&self, status: u16, body: &Value) -> ServerError {
+        let text = |pointer: &str, default: &str| {
+            body.pointer(pointer)
+                .and_then(Value::as_str)
+                .unwrap_or(default)
+                .to_owned()
+        };
+        ServerError {
+            status,
+            code: text("/error/code", "error"),
+            message: text("/error/message", "no message"),
+            had_token: self.token.is_some(),
+        }
+    }
+
+    /// Sends and turns any error answer into a [`ServerError`].
+    pub async fn send(&self, builder: reqwest::RequestBuilder) -> anyhow::Result<(u16, Value)> {
+        let (status, body) = self.send_raw(builder).await?;
         if status >= 400 {
-            let code = body
-                .pointer("/error/code")
-                .and_then(Value::as_str)
-                .unwrap_or("error");
-            let message = body
-                .pointer("/error/message")
-                .and_then(Value::as_str)
-                .unwrap_or("no message");
-            bail!("the server answered {status} {code}: {message}");
+            return Err(self.error(status, &body).into());
         }
         Ok((status, body))
+    }
+
+    pub async fn get(&self, path: &str) -> anyhow::Result<Value> {
+        Ok(self.send(self.request(reqwest::Method::GET, path)).await?.1)
     }
 
     pub async fn post(&self, path: &str, body: &Value) -> anyhow::Result<Value> {
@@ -77,8 +214,14 @@ impl Client {
             .1)
     }
 
-    /// Publishes the package in `dir` with `component`; returns the status (201 or 200) and body.
-    pub async fn publish(&self, dir: &Path, component: &Path) -> anyhow::Result<(u16, Value)> {
+    /// Publishes the package in `dir` with `component`; returns the status (201 or 200) and
+    /// body. With `progress`, the upload shows a progress bar.
+    pub async fn publish(
+        &self,
+        dir: &Path,
+        component: &Path,
+        progress: bool,
+    ) -> anyhow::Result<(u16, Value)> {
         let manifest_path = dir.join("smelt.toml");
         let manifest_toml = std::fs::read_to_string(&manifest_path)
             .with_context(|| format!("reading {}", manifest_path.display()))?;
@@ -87,11 +230,33 @@ impl Client {
         let vectors = VectorBundle::from_package_dir(dir).map_err(anyhow::Error::msg)?;
         let wasm = std::fs::read(component)
             .with_context(|| format!("reading component {}", component.display()))?;
+        let size = wasm.len() as u64;
+        let bar = if progress {
+            ProgressBar::new(size)
+        } else {
+            ProgressBar::hidden()
+        };
+        bar.set_style(
+            ProgressStyle::with_template(
+                "uploading {msg} [{bar:24}] {bytes}/{total_bytes} {bytes_per_sec}",
+            )
+            .context("progress bar template")?
+            .progress_chars("=> "),
+        );
+        bar.set_message(format!(
+            "{}@{}",
+            manifest.package.name, manifest.package.version
+        ));
+        let body = reqwest::Body::wrap(ProgressBody {
+            data: Bytes::from(wasm),
+            bar: bar.clone(),
+        });
         let mut form = reqwest::multipart::Form::new()
             .text("manifest", manifest_toml)
             .part(
                 "component",
-                reqwest::multipart::Part::bytes(wasm).file_name("component.wasm"),
+                reqwest::multipart::Part::stream_with_length(body, size)
+                    .file_name("component.wasm"),
             );
         if !vectors.vectors.is_empty() {
             form = form.text("vectors", serde_json::to_string(&vectors)?);
@@ -100,54 +265,107 @@ impl Client {
             "/v1/packages/{}/{}",
             manifest.package.name, manifest.package.version
         );
-        self.send(self.request(reqwest::Method::PUT, &path).multipart(form))
-            .await
+        let answer = self
+            .send(self.request(reqwest::Method::PUT, &path).multipart(form))
+            .await;
+        bar.finish_and_clear();
+        answer
     }
 }
 
-/// Finds the built component of the package in `dir`: its own target directory, then the
-/// target directories of the enclosing workspaces.
-fn find_component(dir: &Path, crate_name: &str) -> Option<PathBuf> {
-    let file = format!("{}.wasm", crate_name.replace('-', "_"));
-    dir.ancestors().find_map(|root| {
-        [
-            "target/wasm/wasm32-wasip2/plugin",
-            "target/wasm32-wasip2/plugin",
-            "target/wasm32-wasip2/release",
-        ]
-        .iter()
-        .map(|sub| root.join(sub).join(&file))
-        .find(|p| p.is_file())
-    })
+/// An error and its sources on one line.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(e) = source {
+        text.push_str(": ");
+        text.push_str(&e.to_string());
+        source = e.source();
+    }
+    text
+}
+
+/// A request body that moves a progress bar as it is sent, in 64 KiB frames.
+struct ProgressBody {
+    data: Bytes,
+    bar: ProgressBar,
+}
+
+/// Frame size of an upload: small enough for a smooth bar, large enough to cost nothing.
+const UPLOAD_CHUNK: usize = 64 * 1024;
+
+impl http_body::Body for ProgressBody {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _: &mut TaskContext<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        if self.data.is_empty() {
+            return Poll::Ready(None);
+        }
+        let n = self.data.len().min(UPLOAD_CHUNK);
+        let chunk = self.data.split_to(n);
+        self.bar.inc(n as u64);
+        if self.data.is_empty() {
+            self.bar.set_message("sent; the server is checking it");
+        }
+        Poll::Ready(Some(Ok(http_body::Frame::data(chunk))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.data.is_empty()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        http_body::SizeHint::with_exact(self.data.len() as u64)
+    }
 }
 
 /// Arguments of `smelt publish`.
 #[derive(Debug, Args)]
 pub struct PublishArgs {
     /// The package directory (with smelt.toml).
+    #[arg(default_value = ".")]
     pub dir: PathBuf,
-    /// The component; default: the package's build output under a target directory.
+    /// The component; default: what `smelt build` made.
     #[arg(long)]
     pub component: Option<PathBuf>,
+    /// Print the server's answer as JSON.
+    #[arg(long)]
+    pub json: bool,
     #[command(flatten)]
     pub connection: Connection,
 }
 
 pub async fn publish(args: PublishArgs) -> anyhow::Result<()> {
-    let manifest_path = args.dir.join("smelt.toml");
-    let text = std::fs::read_to_string(&manifest_path)
-        .with_context(|| format!("reading {}", manifest_path.display()))?;
-    let manifest =
-        Manifest::from_toml(&text).with_context(|| format!("in {}", manifest_path.display()))?;
-    let component = match args.component {
-        Some(path) => path,
-        None => find_component(&args.dir, manifest.package.name.as_str()).with_context(|| {
-            format!("no built component for {} found; build it (`cargo build --target wasm32-wasip2 --release`) or pass --component", manifest.package.name)
-        })?,
+    let component = super::test::component_of(&args.dir, args.component)?;
+    let client = Client::connect(&args.connection)?;
+    let progress = !args.json;
+    let (status, body) = match client.publish(&args.dir, &component, progress).await {
+        Ok(answer) => answer,
+        Err(e) => {
+            if let Some(refusal) = e.downcast_ref::<ServerError>() {
+                let findings = refusal.findings();
+                if !findings.is_empty() {
+                    eprintln!("the server refused the component; its findings:");
+                    for finding in &findings {
+                        eprintln!("  - {finding}");
+                    }
+                    bail!(
+                        "publish refused with {} finding(s) (listed above): fix them, run `smelt test`, and publish again",
+                        findings.len()
+                    );
+                }
+            }
+            return Err(e);
+        }
     };
-    let (status, body) = Client::new(&args.connection)
-        .publish(&args.dir, &component)
-        .await?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&body)?);
+        return Ok(());
+    }
     let verb = if status == 201 {
         "published"
     } else {
@@ -159,6 +377,7 @@ pub async fn publish(args: PublishArgs) -> anyhow::Result<()> {
         body["version"].as_str().unwrap_or("?"),
         body["digest"].as_str().unwrap_or("?")
     );
+    println!("a reviewer approves it before enterprises can try or deploy it");
     Ok(())
 }
 
@@ -184,7 +403,7 @@ pub struct SearchArgs {
 }
 
 pub async fn search(args: SearchArgs) -> anyhow::Result<()> {
-    let client = Client::new(&args.connection);
+    let client = Client::connect(&args.connection)?;
     let mut request = client.request(reqwest::Method::GET, "/v1/packages");
     let filters: Vec<(&str, &String)> = [
         ("q", &args.query),
@@ -224,34 +443,5 @@ pub async fn search(args: SearchArgs) -> anyhow::Result<()> {
         );
     }
     println!("{} solution(s)", packages.len());
-    Ok(())
-}
-
-/// Arguments of `smelt try`.
-#[derive(Debug, Args)]
-pub struct TryArgs {
-    /// `<name>@<version requirement>`, e.g. dye-lot-color-qc@^0.1
-    pub spec: String,
-    /// Input JSON file.
-    #[arg(long)]
-    pub input: PathBuf,
-    #[command(flatten)]
-    pub connection: Connection,
-}
-
-pub async fn try_solution(args: TryArgs) -> anyhow::Result<()> {
-    let (name, req) = args
-        .spec
-        .split_once('@')
-        .unwrap_or((args.spec.as_str(), "*"));
-    let text = std::fs::read_to_string(&args.input)
-        .with_context(|| format!("reading {}", args.input.display()))?;
-    let input: Value = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not valid JSON", args.input.display()))?;
-    let body = serde_json::json!({"package": name, "version": req, "input": input});
-    let answer = Client::new(&args.connection)
-        .post("/v1/trials", &body)
-        .await?;
-    println!("{}", serde_json::to_string_pretty(&answer)?);
     Ok(())
 }

@@ -50,7 +50,7 @@ fn fresh_dir(requested: Option<PathBuf>) -> anyhow::Result<PathBuf> {
 pub async fn publish_examples(provider: &Client) -> anyhow::Result<usize> {
     for (name, dir, wasm) in smelt_artifacts::PLUGINS {
         let (status, _) = provider
-            .publish(Path::new(dir), Path::new(wasm))
+            .publish(Path::new(dir), Path::new(wasm), false)
             .await
             .with_context(|| format!("publishing the example {name}"))?;
         println!("  published {name} ({status})");
@@ -82,7 +82,7 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         .trim()
         .to_owned();
     let admin = Client::new(&Connection {
-        server: base.clone(),
+        server: Some(base.clone()),
         token: Some(admin_token.clone()),
     });
 
@@ -98,7 +98,7 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         ));
     }
     let provider = Client::new(&Connection {
-        server: base.clone(),
+        server: Some(base.clone()),
         token: Some(tokens[1].2.clone()),
     });
     println!("publishing the example solutions:");

@@ -1,10 +1,16 @@
 //! Command-line parsing and dispatch.
 
+mod build;
 mod client;
+mod completions;
 mod conformance;
+mod credentials;
 mod demo;
+mod enterprise;
+mod new;
 mod run;
 mod serve;
+mod test;
 
 use clap::{Parser, Subcommand};
 
@@ -21,35 +27,74 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run one call of a solution component locally and print its output and usage as JSON.
-    ///
-    /// Example: smelt run dye_lot_color_qc.wasm --input lot.json --timeout-ms 500
+    #[command(
+        after_help = "Example:\n  smelt run dye_lot_color_qc.wasm --input lot.json --timeout-ms 500"
+    )]
     Run(run::RunArgs),
     /// Serve the HTTP API.
-    ///
-    /// Example: smelt serve --data ./smelt-data --addr 127.0.0.1:7878
+    #[command(after_help = "Example:\n  smelt serve --data ./smelt-data --addr 127.0.0.1:7878")]
     Serve(serve::ServeArgs),
     /// Start a server on a fresh data directory with every example solution published and one
     /// account per role; prints the URL and the tokens.
-    ///
-    /// Example: smelt demo
+    #[command(after_help = "Example:\n  smelt demo")]
     Demo(demo::DemoArgs),
     /// Score a component with the conformance suite (small, fast, light, precise, safe);
     /// exits non-zero unless it passes.
-    ///
-    /// Example: smelt conformance dye_lot_color_qc.wasm --manifest plugins/dye-lot-color-qc/smelt.toml --vectors held/
+    #[command(
+        after_help = "Example:\n  smelt conformance dye_lot_color_qc.wasm --manifest plugins/dye-lot-color-qc/smelt.toml --vectors held/"
+    )]
     Conformance(conformance::ConformanceArgs),
+    /// Create a solution project from the template: Cargo project, src/lib.rs, smelt.toml,
+    /// vectors/ and a README; it builds and passes `smelt test` unchanged.
+    #[command(
+        after_help = "Example:\n  smelt new gauge-check --industry auto-parts --scene quality && cd gauge-check"
+    )]
+    New(new::NewArgs),
+    /// Build the project's component (release, wasm32-wasip2) and report its size against the
+    /// "small" threshold.
+    #[command(after_help = "Example:\n  cd gauge-check && smelt build")]
+    Build(build::BuildArgs),
+    /// Run the conformance suite on the project's built component, as a reviewer will; exits
+    /// non-zero unless it passes.
+    #[command(after_help = "Example:\n  smelt build && smelt test")]
+    Test(test::TestArgs),
+    /// Store a token for a server (credentials file, mode 0600) after checking it works.
+    #[command(
+        after_help = "Example:\n  smelt login --server https://smelt.example.cn --token <token from your admin>"
+    )]
+    Login(credentials::LoginArgs),
     /// Publish a solution: the directory holds smelt.toml (and the vectors it names).
-    ///
-    /// Example: SMELT_TOKEN=... smelt publish plugins/dye-lot-color-qc --component dye_lot_color_qc.wasm
+    #[command(after_help = "Example:\n  smelt build && smelt test && smelt publish")]
     Publish(client::PublishArgs),
     /// Search the catalog.
-    ///
-    /// Example: smelt search colour --industry textile-dyeing
+    #[command(after_help = "Example:\n  smelt search colour --industry textile-dyeing")]
     Search(client::SearchArgs),
-    /// Try a listed solution on your own data in the server's sandbox.
-    ///
-    /// Example: SMELT_TOKEN=... smelt try dye-lot-color-qc@^0.1 --input lot.json
-    Try(client::TryArgs),
+    /// Try a listed solution on your own data (CSV files or input JSON) in the server's sandbox.
+    #[command(
+        after_help = "Example:\n  smelt try dye-lot-color-qc@^0.1 --input standard.csv:standard --input batches.csv:batches --param tolerance=1.5"
+    )]
+    Try(enterprise::TryArgs),
+    /// Deploy: pin the approved version a requirement resolves to.
+    #[command(after_help = "Example:\n  smelt deploy dye-lot-color-qc@^0.1 --param tolerance=1.5")]
+    Deploy(enterprise::DeployArgs),
+    /// List your deployments.
+    #[command(after_help = "Example:\n  smelt deployments --json")]
+    Deployments(enterprise::DeploymentsArgs),
+    /// Run a deployment's pinned version on your data (metered).
+    #[command(after_help = "Example:\n  smelt invoke dep-18c2f-0 --input batches.csv:batches")]
+    Invoke(enterprise::InvokeArgs),
+    /// Move a deployment to another version through the upgrade gate (WIT line, review, a
+    /// shadow run of recent inputs on both versions).
+    #[command(after_help = "Example:\n  smelt upgrade dep-18c2f-0 ^0.2 --dry-run")]
+    Upgrade(enterprise::UpgradeArgs),
+    /// Return a deployment to the version it ran before its last upgrade.
+    #[command(after_help = "Example:\n  smelt rollback dep-18c2f-0")]
+    Rollback(enterprise::RollbackArgs),
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Example:\n  smelt completions bash > ~/.local/share/bash-completion/completions/smelt"
+    )]
+    Completions(completions::CompletionsArgs),
 }
 
 impl Command {
@@ -60,9 +105,19 @@ impl Command {
             Command::Conformance(args) => conformance::run(args),
             Command::Serve(args) => block_on(serve::serve(args)),
             Command::Demo(args) => block_on(demo::demo(args)),
+            Command::New(args) => new::run(args),
+            Command::Build(args) => build::run(args),
+            Command::Test(args) => test::run(args),
+            Command::Login(args) => block_on(credentials::login(args)),
             Command::Publish(args) => block_on(client::publish(args)),
             Command::Search(args) => block_on(client::search(args)),
-            Command::Try(args) => block_on(client::try_solution(args)),
+            Command::Try(args) => block_on(enterprise::try_solution(args)),
+            Command::Deploy(args) => block_on(enterprise::deploy(args)),
+            Command::Deployments(args) => block_on(enterprise::deployments(args)),
+            Command::Invoke(args) => block_on(enterprise::invoke(args)),
+            Command::Upgrade(args) => block_on(enterprise::upgrade(args)),
+            Command::Rollback(args) => block_on(enterprise::rollback(args)),
+            Command::Completions(args) => completions::run(args),
         }
     }
 }

@@ -27,10 +27,18 @@ pub struct RunArgs {
 
 /// Runs `smelt run`.
 pub fn run(args: RunArgs) -> anyhow::Result<()> {
-    let bytes = std::fs::read(&args.component)
-        .with_context(|| format!("reading component {}", args.component.display()))?;
-    let text = std::fs::read_to_string(&args.input)
-        .with_context(|| format!("reading input {}", args.input.display()))?;
+    let bytes = std::fs::read(&args.component).with_context(|| {
+        format!(
+            "cannot read component {} (check the path)",
+            args.component.display()
+        )
+    })?;
+    let text = std::fs::read_to_string(&args.input).with_context(|| {
+        format!(
+            "cannot read input {} (check the path)",
+            args.input.display()
+        )
+    })?;
     let json: serde_json::Value = serde_json::from_str(&text)
         .with_context(|| format!("input {} is not valid JSON", args.input.display()))?;
 
