@@ -64,6 +64,8 @@ impl BlobStore {
     pub fn put_all(&self, blobs: &[&[u8]]) -> Result<Vec<Digest>> {
         let mut digests = Vec::with_capacity(blobs.len());
         let mut renamed = false;
+        let total: usize = blobs.iter().map(|b| b.len()).sum();
+        crate::space::ensure(&self.dir, total as u64)?;
         for bytes in blobs {
             let digest = Digest::of(bytes);
             digests.push(digest);

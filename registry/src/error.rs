@@ -146,6 +146,17 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// The file system holding the data is full (or would be left with less than
+    /// [`crate::MIN_FREE_BYTES`] free): the write was refused and nothing was stored.
+    #[error("storage full: {available} bytes free at {path}, the write needs {needed}")]
+    StorageFull {
+        /// The directory whose file system is full.
+        path: String,
+        /// Bytes free there.
+        available: u64,
+        /// Bytes the write needed, the reserve included.
+        needed: u64,
+    },
     /// A file-system operation failed.
     #[error("{context}: {source}")]
     Io {
@@ -190,8 +201,23 @@ impl Error {
             Error::DigestMismatch { .. } => "digest_mismatch",
             Error::AuditBroken { .. } => "audit_broken",
             Error::Corrupt { .. } => "corrupt",
+            Error::StorageFull { .. } => "storage_full",
+            e if e.is_storage_full() => "storage_full",
             Error::Io { .. } => "io",
             Error::Storage(_) => "storage",
+        }
+    }
+
+    /// True when the disk is full: [`Error::StorageFull`], or a file-system error saying no
+    /// space, quota exceeded or file too large (a write that raced past the guard).
+    pub fn is_storage_full(&self) -> bool {
+        use std::io::ErrorKind::{FileTooLarge, QuotaExceeded, StorageFull};
+        match self {
+            Error::StorageFull { .. } => true,
+            Error::Io { source, .. } => {
+                matches!(source.kind(), StorageFull | QuotaExceeded | FileTooLarge)
+            }
+            _ => false,
         }
     }
 
@@ -209,6 +235,10 @@ impl Error {
 
 impl From<sled::Error> for Error {
     fn from(e: sled::Error) -> Self {
-        Error::Storage(e.to_string())
+        match e {
+            // Keep the kind, so a full disk is recognisable (see `Error::is_storage_full`).
+            sled::Error::Io(source) => Error::io("sled", source),
+            e => Error::Storage(e.to_string()),
+        }
     }
 }

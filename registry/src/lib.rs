@@ -77,6 +77,7 @@ mod docs;
 mod error;
 pub mod manifest;
 mod registry;
+mod space;
 mod storage;
 mod types;
 
@@ -91,6 +92,7 @@ pub use registry::{
     Annotation, AnnotationKind, Package, PublishRequest, Published, Registry, SearchQuery,
     VersionEntry, VersionRecord,
 };
+pub use space::MIN_FREE_BYTES;
 pub use storage::{Entries, SledStorage, Storage, Txn};
 pub use types::{Digest, PackageName, Version, VersionReq};
 

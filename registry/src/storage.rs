@@ -78,6 +78,8 @@ const SLOT: usize = 32;
 #[derive(Debug, Clone)]
 pub struct SledStorage {
     db: sled::Db,
+    /// The database directory (for the free-space guard).
+    path: PathBuf,
     commits: Arc<Mutex<CommitFile>>,
 }
 
@@ -126,6 +128,8 @@ struct SledTxn<'a> {
     tree: &'a sled::transaction::TransactionalTree,
     conflict: &'a Cell<bool>,
     wrote: Cell<bool>,
+    /// Key and value bytes written, for the free-space guard.
+    bytes: Cell<u64>,
 }
 
 impl SledTxn<'_> {
@@ -149,6 +153,8 @@ impl Txn for SledTxn<'_> {
     }
     fn put(&self, key: &[u8], value: &[u8]) -> Result<()> {
         self.wrote.set(true);
+        self.bytes
+            .set(self.bytes.get() + (key.len() + value.len()) as u64);
         self.tree
             .insert(key, value)
             .map(drop)
@@ -223,6 +229,14 @@ impl SledStorage {
             e if is_lock_error(&e) => {
                 Error::Storage(format!("{} is in use by another process", path.display()))
             }
+            sled::Error::Io(io)
+                if matches!(
+                    io.kind(),
+                    std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+                ) =>
+            {
+                Error::io(format!("open {} (the disk is full)", path.display()), io)
+            }
             e => corrupt(format!("sled refused to open it: {e}")),
         })?;
         match db.get(FORMAT_KEY)? {
@@ -259,6 +273,7 @@ impl SledStorage {
             .map_err(|e| Error::io(format!("open {}", commit_path.display()), e))?;
         Ok(SledStorage {
             db,
+            path: path.to_owned(),
             commits: Arc::new(Mutex::new(CommitFile {
                 file,
                 written: acknowledged,
@@ -323,11 +338,15 @@ impl Storage for SledStorage {
                 tree,
                 conflict: &conflict,
                 wrote: Cell::new(false),
+                bytes: Cell::new(0),
             };
             let outcome = f(&tx).and_then(|()| {
                 if !tx.wrote.get() {
                     return Ok(None);
                 }
+                // sled logs each value and later rewrites its page: twice the bytes, plus the
+                // reserve, must be free before anything reaches its log.
+                crate::space::ensure(&self.path, 2 * tx.bytes.get())?;
                 let next = decode_counter(tx.get(COMMIT_KEY)?.map(sled::IVec::from)) + 1;
                 tx.put(COMMIT_KEY, &next.to_be_bytes())?;
                 Ok(Some(next))

@@ -97,12 +97,24 @@ impl From<smelt_registry::Error> for ApiError {
             E::NotOwner { .. } | E::Forbidden { .. } => StatusCode::FORBIDDEN,
             E::Unauthenticated => return ApiError::unauthenticated(),
             E::NotFound { .. } | E::NoMatch { .. } => StatusCode::NOT_FOUND,
-            E::DigestMismatch { .. } => {
+            E::DigestMismatch { expected, .. } => {
                 tracing::error!(error = %e, "stored blob failed its integrity check");
                 return ApiError::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "digest_mismatch",
-                    "a stored blob failed its integrity check and was not served",
+                    format!(
+                        "stored blob {expected} failed its integrity check (its bytes on disk \
+                         no longer match their digest); it was not served or run"
+                    ),
+                );
+            }
+            e if e.is_storage_full() => {
+                tracing::error!(error = %e, "storage full: write refused");
+                return ApiError::new(
+                    StatusCode::INSUFFICIENT_STORAGE,
+                    "insufficient_storage",
+                    "the server's storage is full (no space left on the data disk); nothing \
+                     was stored: retry once space has been freed",
                 );
             }
             _ => return ApiError::internal("accessing the registry", e),

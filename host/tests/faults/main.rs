@@ -361,22 +361,31 @@ async fn acknowledged_publishes_survive_repeated_sigkill() {
             })
             .collect();
         // Publishing (compile, quick conformance, blob writes, commit) takes a few hundred ms
-        // per call here. Half the kills land anywhere in the first one or two; the other half
-        // are aimed at the write phase: they wait for a blob's temp file to appear and strike
+        // per call here. Half the kills land anywhere in the first 1.2 s; the other half are
+        // aimed at the write phase: they wait for a blob's temp file to appear and strike
         // 0-5 ms later (fsync, rename, the sled commit and the answer all fit in that window).
         if rng.random_bool(0.5) {
             let tmp = data.join("blobs/tmp");
             let delay = Duration::from_micros(rng.random_range(0..5000));
+            // Strike in the first, second or third write phase seen, so some publishes get
+            // their 201 before the kill.
+            let skip = rng.random_range(0..3);
             let pid = child.id() as i32;
             let hit = tokio::task::spawn_blocking(move || {
                 let since = Instant::now();
-                while since.elapsed() < Duration::from_secs(5) {
-                    if std::fs::read_dir(&tmp).is_ok_and(|mut d| d.next().is_some()) {
-                        std::thread::sleep(delay);
-                        // SAFETY: kill(2) on our child, not yet waited for.
-                        unsafe { libc_kill(pid, 9) };
-                        return true;
+                let (mut seen, mut inside) = (0, false);
+                while since.elapsed() < Duration::from_secs(10) {
+                    let busy = std::fs::read_dir(&tmp).is_ok_and(|mut d| d.next().is_some());
+                    if busy && !inside {
+                        if seen == skip {
+                            std::thread::sleep(delay);
+                            // SAFETY: kill(2) on our child, not yet waited for.
+                            unsafe { libc_kill(pid, 9) };
+                            return true;
+                        }
+                        seen += 1;
                     }
+                    inside = busy;
                     std::thread::sleep(Duration::from_micros(100));
                 }
                 false
@@ -385,7 +394,7 @@ async fn acknowledged_publishes_survive_repeated_sigkill() {
             .unwrap();
             aimed += usize::from(hit);
         } else {
-            tokio::time::sleep(Duration::from_millis(rng.random_range(0..700))).await;
+            tokio::time::sleep(Duration::from_millis(rng.random_range(0..1200))).await;
         }
         let _ = child.kill();
         let status = child.wait().unwrap();
@@ -473,4 +482,321 @@ async fn acknowledged_publishes_survive_repeated_sigkill() {
         "too few publishes acknowledged ({}) for the test to mean anything",
         acked.len()
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// A full disk.
+
+/// A tmpfs mounted on a directory for the life of the value.
+struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    /// Mounts a tmpfs of `size` (e.g. `16m`) on `dir`; `None` when this process may not mount.
+    fn mount(dir: &Path, size: &str) -> Option<Tmpfs> {
+        std::fs::create_dir_all(dir).unwrap();
+        let out = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir)
+            .output()
+            .ok()?;
+        out.status.success().then(|| Tmpfs(dir.to_owned()))
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+/// Writes `path` until the file system is full.
+fn fill(path: &Path) {
+    use std::io::Write;
+    let mut file = std::fs::File::create(path).unwrap();
+    let chunk = vec![0x5a_u8; 64 * 1024];
+    loop {
+        if let Err(e) = file.write_all(&chunk).and_then(|()| file.sync_all()) {
+            assert_eq!(e.raw_os_error(), Some(28), "filling: {e}");
+            break;
+        }
+    }
+    // Whatever is left is smaller than one chunk; take it byte by byte.
+    while file
+        .write_all(&[0x5a])
+        .and_then(|()| file.sync_all())
+        .is_ok()
+    {}
+}
+
+#[tokio::test]
+async fn a_full_disk_refuses_writes_with_507_and_recovers_when_space_is_freed() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    // SAFETY: geteuid(2) has no preconditions.
+    let root = unsafe { geteuid() } == 0;
+    let Some(_mount) = Tmpfs::mount(&data, "16m") else {
+        assert!(!root, "root could not mount a tmpfs");
+        eprintln!("full-disk test skipped: mounting a tmpfs needs root");
+        return;
+    };
+    let server = Server::start(&data);
+    let admin = Server::admin(&data);
+    let provider = server.token(&admin, "fault-provider", "provider").await;
+    let first = variant(1);
+    let (status, body) = server.publish(&provider, &first, component(&first)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    let filler = data.join("filler");
+    fill(&filler);
+    let second = variant(2);
+    let (status, body) = server.publish(&provider, &second, component(&second)).await;
+    assert_eq!(status, StatusCode::INSUFFICIENT_STORAGE, "{body}");
+    assert_eq!(body["error"]["code"], "insufficient_storage");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("storage is full"), "{message}");
+    // Metadata writes are refused the same way, before sled sees the full disk.
+    let (status, body) = server.account(&admin, "late-provider", "provider").await;
+    assert_eq!(status, StatusCode::INSUFFICIENT_STORAGE, "{body}");
+    // Reads go on.
+    let (status, body) = server
+        .call(
+            Method::GET,
+            &format!("/v1/packages/{first}/0.1.0"),
+            &admin,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    std::fs::remove_file(&filler).unwrap();
+    let (status, body) = server.publish(&provider, &second, component(&second)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = server.account(&admin, "late-provider", "provider").await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    server.stop();
+
+    let registry = Registry::open(&data).unwrap();
+    let report = registry.check_integrity().unwrap();
+    assert!(report.is_sound(), "{:?}", report.problems);
+    assert_eq!(report.versions, 2);
+    for name in [&first, &second] {
+        let record = registry.version(&name.parse().unwrap(), &ver()).unwrap();
+        assert_eq!(registry.blob(&record.component).unwrap(), component(name));
+    }
+}
+
+unsafe extern "C" {
+    fn geteuid() -> u32;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Flipped bytes in stored blobs.
+
+/// Flips one bit of the file at `path`, at a random offset; returns the offset and old byte.
+fn flip(path: &Path, rng: &mut impl Rng) -> (usize, u8) {
+    let mut bytes = std::fs::read(path).unwrap();
+    let at = rng.random_range(0..bytes.len());
+    let old = bytes[at];
+    bytes[at] ^= 1 << rng.random_range(0..8);
+    std::fs::write(path, &bytes).unwrap();
+    (at, old)
+}
+
+fn restore(path: &Path, (at, old): (usize, u8)) {
+    let mut bytes = std::fs::read(path).unwrap();
+    bytes[at] = old;
+    std::fs::write(path, &bytes).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flipped_byte_in_a_blob_is_detected_and_the_component_is_not_run() {
+    let flips = param("SMELT_FAULT_FLIPS", 24);
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = Server::start(&data);
+    let admin = Server::admin(&data);
+    let provider = server.token(&admin, "fault-provider", "provider").await;
+    let reviewer = server.token(&admin, "fault-reviewer", "reviewer").await;
+    let enterprise = server.token(&admin, "fault-mill", "enterprise").await;
+    let names: Vec<String> = (0..3).map(variant).collect();
+    for name in &names {
+        let (status, body) = server.publish(&provider, name, component(name)).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let path = format!("/v1/reviews/{name}/0.1.0/decision");
+        let (status, body) = server
+            .call(
+                Method::POST,
+                &path,
+                &reviewer,
+                Some(json!({"decision": "approve"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let trial = |name: &str| json!({"package": name, "version": "0.1.0", "input": {"tables": {"data": {"x": [4.0]}}}});
+    for name in &names {
+        let (status, body) = server
+            .call(Method::POST, "/v1/trials", &enterprise, Some(trial(name)))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    server.stop();
+    let records: Vec<_> = {
+        let registry = Registry::open(&data).unwrap();
+        names
+            .iter()
+            .map(|n| registry.version(&n.parse().unwrap(), &ver()).unwrap())
+            .collect()
+    };
+
+    let mut rng = rand::rngs::StdRng::from_os_rng();
+    let mut detected = (0, 0, 0);
+    for injection in 0..flips {
+        // Components, manifests and vectors in turn, of a random version.
+        let record = &records[rng.random_range(0..records.len())];
+        let name = record.name.to_string();
+        let digest = match injection % 3 {
+            0 => record.component,
+            1 => record.manifest_digest,
+            _ => record.vectors.unwrap(),
+        };
+        let path = data.join("blobs").join(digest.hex());
+        let flipped = flip(&path, &mut rng);
+
+        // The registry's own check names the damaged blob.
+        let report = Registry::open(&data).unwrap().check_integrity().unwrap();
+        // (One blob can be shared: the three versions have the same vectors.)
+        let named = |p: &String| p.contains(&digest.to_string()) && p.contains("mismatch");
+        if !report.problems.is_empty() && report.problems.iter().all(named) {
+            detected.0 += 1;
+        }
+
+        // The API refuses to serve it, and a trial of a damaged component does not run.
+        let server = Server::start(&data);
+        let response = client()
+            .get(format!("{}/v1/blobs/{digest}", server.base))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        if status == StatusCode::INTERNAL_SERVER_ERROR
+            && body["error"]["code"] == "digest_mismatch"
+            && body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains(&digest.to_string()))
+        {
+            detected.1 += 1;
+        }
+        if digest == record.component {
+            let (status, body) = server
+                .call(Method::POST, "/v1/trials", &enterprise, Some(trial(&name)))
+                .await;
+            assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{body}");
+            assert_eq!(body["error"]["code"], "digest_mismatch", "{body}");
+            assert!(body.get("output").is_none());
+            detected.2 += 1;
+        }
+        // The other versions are untouched and still run.
+        let other = names.iter().find(|n| **n != name).unwrap();
+        let (status, body) = server
+            .call(Method::POST, "/v1/trials", &enterprise, Some(trial(other)))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        server.stop();
+        restore(&path, flipped);
+    }
+    let components = flips.div_ceil(3);
+    eprintln!(
+        "flips: {flips} injected ({components} in components); detected by check_integrity \
+         {}, by GET /v1/blobs {}, trials refused {} of {components}",
+        detected.0, detected.1, detected.2
+    );
+    assert_eq!((detected.0, detected.1), (flips, flips));
+    // Restored, everything is sound again.
+    let report = Registry::open(&data).unwrap().check_integrity().unwrap();
+    assert!(report.is_sound(), "{:?}", report.problems);
+}
+
+// ---------------------------------------------------------------------------------------------
+// A truncated database.
+
+/// Starts `smelt serve` on `data` and expects it to exit with an error; returns its stderr.
+fn refused_start(data: &Path) -> String {
+    let stderr = data.with_extension("stderr");
+    let (mut child, ready) = Server::spawn(data, &stderr);
+    let since = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            ready.try_recv().is_err(),
+            "smelt serve started on a damaged database"
+        );
+        assert!(
+            since.elapsed() < Duration::from_secs(30),
+            "smelt serve neither started nor exited"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    assert_eq!(status.code(), Some(1), "{status}");
+    std::fs::read_to_string(&stderr).unwrap()
+}
+
+#[tokio::test]
+async fn a_truncated_database_stops_startup_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = Server::start(&data);
+    let admin = Server::admin(&data);
+    let provider = server.token(&admin, "fault-provider", "provider").await;
+    for name in [variant(1), variant(2)] {
+        let (status, body) = server.publish(&provider, &name, component(&name)).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    server.stop();
+    let db = data.join("meta/db");
+    let intact = std::fs::read(&db).unwrap();
+
+    // Cut to a half, to a few bytes, to nothing; and the database directory removed.
+    for keep in [intact.len() / 2, 16, 0] {
+        std::fs::write(&db, &intact[..keep]).unwrap();
+        // Refused, and refused again: sled's recovery on the first attempt (which rewrites the
+        // log's tail) does not turn the damage into an acceptable, shorter registry.
+        for attempt in 0..2 {
+            let stderr = refused_start(&data);
+            assert!(
+                stderr.contains("registry database at") && stderr.contains("is unusable"),
+                "cut to {keep} bytes, attempt {attempt}: {stderr}"
+            );
+            if attempt == 0 {
+                eprintln!("truncated to {keep} bytes: {}", stderr.trim());
+            }
+        }
+    }
+    let moved = data.join("meta.moved");
+    std::fs::rename(data.join("meta"), &moved).unwrap();
+    let stderr = refused_start(&data);
+    assert!(stderr.contains("database files are missing"), "{stderr}");
+    eprintln!("database directory gone: {}", stderr.trim());
+    assert!(!data.join("meta").exists(), "an empty database was created");
+
+    // Put back intact, it serves everything again.
+    std::fs::rename(&moved, data.join("meta")).unwrap();
+    std::fs::write(&db, &intact).unwrap();
+    let server = Server::start(&data);
+    for name in [variant(1), variant(2)] {
+        let (status, body) = server
+            .call(
+                Method::GET,
+                &format!("/v1/packages/{name}/0.1.0"),
+                &admin,
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    server.stop();
 }
