@@ -6,7 +6,8 @@
 //! A separate test binary from `tests/all`, so its many server starts do not compete with the
 //! API tests. Counts are parameters: `SMELT_FAULT_KILLS` (default 200) and `SMELT_FAULT_FLIPS`
 //! (default 24); the long run of RELIABILITY.md is
-//! `SMELT_FAULT_KILLS=1000 cargo test -p smelt --test faults -- --nocapture sigkill`.
+//! `SMELT_FAULT_KILLS=1000 cargo test -p smelt --test faults -- --nocapture sigkill`
+//! (`SMELT_FAULT_BIN` pins the server binary to a copy).
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -101,6 +102,14 @@ fn vectors() -> String {
 // ---------------------------------------------------------------------------------------------
 // The server process.
 
+/// The `smelt` binary: this build's, or `SMELT_FAULT_BIN` (to pin a copy for a long run while
+/// the target directory keeps changing).
+fn smelt_bin() -> PathBuf {
+    std::env::var_os("SMELT_FAULT_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_smelt")))
+}
+
 struct Server {
     child: Child,
     base: String,
@@ -110,7 +119,7 @@ struct Server {
 impl Server {
     /// Spawns `smelt serve` on `data`; `ready` receives the base URL once it listens.
     fn spawn(data: &Path, stderr: &Path) -> (Child, std::sync::mpsc::Receiver<String>) {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_smelt"))
+        let mut child = Command::new(smelt_bin())
             .args(["serve", "--addr", "127.0.0.1:0", "--publish-rate", "100000"])
             .arg("--data")
             .arg(data)
