@@ -120,7 +120,11 @@ fn main() {
             fs::read_to_string(root.join("host/hostile/wat/table-grow.wat"))
                 .expect("host/hostile/wat/table-grow.wat"),
         ),
-        ("compile-bomb", compile_bomb()),
+        ("compile-bomb", compile_bomb(&BOMB)),
+        (
+            "compile-bomb-under-limits",
+            compile_bomb(&BOMB_UNDER_LIMITS),
+        ),
     ] {
         let copy = out.join(format!("hostile-{name}.wasm"));
         fs::write(&copy, componentize(&root, name, &wat)).expect("writing a hostile component");
@@ -154,17 +158,38 @@ fn componentize(root: &Path, name: &str, wat: &str) -> Vec<u8> {
         .unwrap_or_else(|e| panic!("{name}: {e:#}"))
 }
 
-/// Locals per function: wasmparser's (and every engine's) limit, `MAX_WASM_FUNCTION_LOCALS`.
-const BOMB_LOCALS: u32 = 50_000;
-/// Functions in the bomb, and statements in each: about 1 MiB of code per function, 4 MiB in
-/// all, under the server's default 16 MiB body limit.
-const BOMB_FUNCTIONS: usize = 4;
-const BOMB_STATEMENTS: usize = 80_000;
+/// The shape of a generated compile bomb.
+struct Bomb {
+    functions: usize,
+    locals: u32,
+    statements: usize,
+    back_edge_every: usize,
+}
 
-/// A compile bomb: a valid solution module whose functions sit at the parser's limit of locals
-/// and are each about 1 MiB of `local.get`/`i64.mul`/`local.set` over locals picked at random,
-/// so that every local stays live and register allocation has the worst case to chew on.
-fn compile_bomb() -> String {
+/// At the parser's limit of locals (wasmparser's `MAX_WASM_FUNCTION_LOCALS`, 50,000): four
+/// functions of about 1 MiB each, 4 MiB in all, under the server's default 16 MiB body limit.
+const BOMB: Bomb = Bomb {
+    functions: 4,
+    locals: 50_000,
+    statements: 80_000,
+    back_edge_every: 512,
+};
+
+/// As heavy as the runtime's `CODE_LIMITS` let through: 1,024 locals (the cap), a body just
+/// under 256 KiB (the cap) and a back edge every 13 statements, for a complexity (locals ×
+/// control instructions) just under the 2,000,000 cap.
+const BOMB_UNDER_LIMITS: Bomb = Bomb {
+    functions: 1,
+    locals: 1_024,
+    statements: 25_000,
+    back_edge_every: 13,
+};
+
+/// A compile bomb: a valid solution module whose functions are long runs of
+/// `local.get`/`i64.mul`/`local.set` over locals picked at random, inside one loop that many
+/// branches return to, so that every local is live across every back edge and SSA
+/// construction and register allocation get the worst case to chew on.
+fn compile_bomb(bomb: &Bomb) -> String {
     let mut wat = String::from(
         "(module\n  (memory (export \"memory\") 1)\n  \
          (func (export \"cabi_realloc\") (param i32 i32 i32 i32) (result i32) i32.const 1024)\n  \
@@ -176,19 +201,22 @@ fn compile_bomb() -> String {
         seed = seed
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
-        (seed >> 33) % u64::from(BOMB_LOCALS)
+        (seed >> 33) % u64::from(bomb.locals)
     };
-    for f in 0..BOMB_FUNCTIONS {
+    for f in 0..bomb.functions {
         wat += &format!("  (func $bomb{f} (export \"bomb{f}\") (result i64)\n    (local");
-        for _ in 0..BOMB_LOCALS {
+        for _ in 0..bomb.locals {
             wat += " i64";
         }
-        wat += ")\n";
-        for _ in 0..BOMB_STATEMENTS {
+        wat += ")\n    (loop $top\n";
+        for i in 0..bomb.statements {
             let (a, b, c) = (next(), next(), next());
             wat += &format!("    local.get {a} local.get {b} i64.mul local.set {c}\n");
+            if i % bomb.back_edge_every == bomb.back_edge_every - 1 {
+                wat += &format!("    local.get {} i32.wrap_i64 br_if $top\n", next());
+            }
         }
-        wat += &format!("    local.get {})\n", next());
+        wat += &format!("    )\n    local.get {})\n", next());
     }
     wat += ")\n";
     wat

@@ -384,18 +384,28 @@ pub struct CodeStats {
     pub max_body_bytes: u64,
     /// The most locals any one function declares.
     pub max_locals: u64,
+    /// The sum over functions of locals × control instructions (blocks, loops, ifs and branch
+    /// targets): a local live at a join needs a value at every edge into it, so this is what
+    /// SSA construction and register allocation pay for.
+    pub complexity: u64,
 }
 
 /// Caps on a component's code, checked before Cranelift sees it. Compilation cannot be
-/// interrupted or metered, so a module at the parser's own limits (50,000 locals, 7.6 MB
-/// bodies) would hold a compile thread for as long as it likes. The examples (printed by the
-/// runtime's hostile tests) have about 300 functions, bodies of at most 13 KB and at most 56
-/// locals; every cap is at least ten times that, with room for larger solutions.
+/// interrupted or metered, and its cost grows with locals times control flow: the hostile
+/// `compile-bomb` (50,000 locals, the parser's limit, live across 150 back edges per function;
+/// complexity 31 million) takes one to two minutes of CPU, and a bomb within every other cap
+/// but complexity (1,024 locals, 1,560 back edges per function, 32 functions) close to three.
+/// The examples (printed by the runtime's hostile tests) have about 300 functions, 120 KB of
+/// code, bodies of at most 13 KB, at most 56 locals and a complexity under 100,000; each cap is
+/// at least 18 times that, and the heaviest component under all of them compiles in about
+/// 12 s on a busy two-core machine (`compile_bomb_cost_without_the_limits`); the server
+/// compiles one upload at a time.
 pub const CODE_LIMITS: CodeStats = CodeStats {
     functions: 50_000,
-    code_bytes: 16 << 20,
-    max_body_bytes: 512 << 10,
-    max_locals: 4_096,
+    code_bytes: 8 << 20,
+    max_body_bytes: 256 << 10,
+    max_locals: 1_024,
+    complexity: 2_000_000,
 };
 
 /// Measures the core code inside a component (every nested module), without validating it.
@@ -404,15 +414,27 @@ pub fn code_stats(bytes: &[u8]) -> Result<CodeStats> {
     for payload in wasmparser::Parser::new(0).parse_all(bytes) {
         let payload = payload.map_err(|e| Error::InvalidComponent(e.to_string()))?;
         if let wasmparser::Payload::CodeSectionEntry(body) = payload {
+            let invalid = |e: wasmparser::BinaryReaderError| Error::InvalidComponent(e.to_string());
             let size = body.range().len() as u64;
             let mut locals = 0u64;
-            for entry in body
-                .get_locals_reader()
-                .map_err(|e| Error::InvalidComponent(e.to_string()))?
-            {
-                let (count, _) = entry.map_err(|e| Error::InvalidComponent(e.to_string()))?;
+            for entry in body.get_locals_reader().map_err(invalid)? {
+                let (count, _) = entry.map_err(invalid)?;
                 locals += u64::from(count);
             }
+            let mut control = 0u64;
+            let mut ops = body.get_operators_reader().map_err(invalid)?;
+            while !ops.eof() {
+                use wasmparser::Operator as Op;
+                control += match ops.read().map_err(invalid)? {
+                    Op::Block { .. } | Op::Loop { .. } | Op::If { .. } => 1,
+                    Op::Br { .. } | Op::BrIf { .. } => 1,
+                    Op::BrTable { targets } => u64::from(targets.len()) + 1,
+                    _ => 0,
+                };
+            }
+            stats.complexity = stats
+                .complexity
+                .saturating_add(locals.saturating_mul(control));
             stats.functions += 1;
             stats.code_bytes += size;
             stats.max_body_bytes = stats.max_body_bytes.max(size);
@@ -437,6 +459,11 @@ fn check_code_limits(bytes: &[u8]) -> Result<CodeStats> {
             "locals in one function",
             stats.max_locals,
             CODE_LIMITS.max_locals,
+        ),
+        (
+            "locals × control instructions",
+            stats.complexity,
+            CODE_LIMITS.complexity,
         ),
     ];
     for (what, actual, limit) in caps {

@@ -334,3 +334,51 @@ fn on_cue_component_misbehaves_only_on_cue() {
     }
     good_call_still_works();
 }
+
+/// What the code limits save, and what they still let through: the compile bomb handed
+/// straight to wasmtime, bypassing the checks, and the heaviest bomb the limits admit compiled
+/// through them. Ignored by default (each holds the CPU for a long time, which is the point);
+/// run with `cargo test -p smelt-runtime --test all compile_bomb_cost -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn compile_bomb_cost_without_the_limits() {
+    let mut config = wasmtime::Config::new();
+    config
+        .wasm_component_model(true)
+        .consume_fuel(true)
+        .epoch_interruption(true);
+    let engine = wasmtime::Engine::new(&config).unwrap();
+    let bytes = std::fs::read(smelt_artifacts::hostile("compile-bomb")).unwrap();
+    let started = std::time::Instant::now();
+    let compiled = wasmtime::component::Component::new(&engine, &bytes);
+    println!(
+        "compile bomb ({} bytes) compiled without the limits in {:.1} s: {}",
+        bytes.len(),
+        started.elapsed().as_secs_f64(),
+        if compiled.is_ok() { "ok" } else { "error" }
+    );
+    let started = std::time::Instant::now();
+    assert!(matches!(
+        runtime().load(&bytes),
+        Err(Error::TooComplex { .. })
+    ));
+    println!(
+        "refused by the limits in {:.1} ms",
+        started.elapsed().as_secs_f64() * 1e3
+    );
+
+    let bytes = std::fs::read(smelt_artifacts::hostile("compile-bomb-under-limits")).unwrap();
+    let stats = smelt_runtime::code_stats(&bytes).unwrap();
+    let started = std::time::Instant::now();
+    let loaded = runtime().load(&bytes);
+    println!(
+        "the heaviest bomb under the limits ({} bytes, {stats:?}) compiled in {:.1} s",
+        bytes.len(),
+        started.elapsed().as_secs_f64()
+    );
+    // It fails only for lack of a working `describe`, after compiling.
+    assert!(
+        !matches!(loaded, Err(Error::TooComplex { .. })),
+        "{loaded:?}"
+    );
+}
