@@ -41,7 +41,6 @@ pub fn router() -> Router<Shared> {
         .route("/v1/usage", get(usage))
         .route("/v1/audit", get(audit))
         .route("/v1/audit/verify", get(verify))
-        .layer(Extension(Arc::new(Live::default())))
 }
 
 /// Kept inputs per deployment by default and at most: enough for a shadow run to cover the
@@ -227,7 +226,7 @@ struct Pending {
 /// written every [`FLUSH_INTERVAL`] by a background task and once more when the router is
 /// dropped at shutdown. Readers add the pending deltas to the stored meters.
 #[derive(Default)]
-struct Live {
+pub(crate) struct Live {
     pending: Mutex<Pending>,
     kept: Mutex<HashMap<String, Kept>>,
     /// Held for a whole flush and by readers, so a reader never sees a delta twice or not at all.
@@ -573,7 +572,7 @@ fn view(state: &Shared, deployment: &Deployment) -> ApiResult<Value> {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct CreateRequest {
+pub(crate) struct CreateRequest {
     package: String,
     version: String,
     #[serde(default)]
@@ -583,7 +582,7 @@ struct CreateRequest {
     keep_inputs: Option<usize>,
 }
 
-async fn create(
+pub(crate) async fn create(
     State(state): State<Shared>,
     Extension(live): Extension<Arc<Live>>,
     caller: Caller,
@@ -660,7 +659,7 @@ async fn create(
     ))
 }
 
-async fn list(State(state): State<Shared>, caller: Caller) -> ApiResult<Json<Value>> {
+pub(crate) async fn list(State(state): State<Shared>, caller: Caller) -> ApiResult<Json<Value>> {
     caller.require(&[Role::Enterprise], "listing deployments")?;
     let mut out = Vec::new();
     for (_, json) in docs(&state, "deployments")?.list(&format!("{}/", caller.name()))? {
@@ -672,7 +671,7 @@ async fn list(State(state): State<Shared>, caller: Caller) -> ApiResult<Json<Val
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct InvokeRequest {
+pub(crate) struct InvokeRequest {
     input: Value,
 }
 
@@ -703,7 +702,7 @@ fn busy() -> ApiError {
     ApiError::busy("busy", "all sandbox slots are busy; retry shortly", 1)
 }
 
-async fn invoke(
+pub(crate) async fn invoke(
     State(state): State<Shared>,
     Extension(live): Extension<Arc<Live>>,
     caller: Caller,
@@ -776,7 +775,7 @@ async fn invoke(
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct UpgradeRequest {
+pub(crate) struct UpgradeRequest {
     version: String,
     #[serde(default)]
     dry_run: bool,
@@ -945,7 +944,7 @@ async fn gate(
     Ok((report, pass, wit_ok && review_ok))
 }
 
-async fn upgrade(
+pub(crate) async fn upgrade(
     State(state): State<Shared>,
     Extension(live): Extension<Arc<Live>>,
     caller: Caller,
@@ -1030,7 +1029,7 @@ async fn upgrade(
     ))
 }
 
-async fn rollback(
+pub(crate) async fn rollback(
     State(state): State<Shared>,
     Extension(live): Extension<Arc<Live>>,
     caller: Caller,
@@ -1059,7 +1058,7 @@ async fn rollback(
     Ok(Json(json!({"deployment": view(&state, &deployment)?})))
 }
 
-async fn history(
+pub(crate) async fn history(
     State(state): State<Shared>,
     caller: Caller,
     Path(id): Path<String>,
@@ -1102,7 +1101,7 @@ fn audit_of(state: &Shared, subject: &str) -> ApiResult<Vec<smelt_registry::Audi
     Ok(out)
 }
 
-async fn acceptance(
+pub(crate) async fn acceptance(
     State(state): State<Shared>,
     Extension(live): Extension<Arc<Live>>,
     caller: Caller,
@@ -1160,12 +1159,12 @@ async fn acceptance(
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct UsageQuery {
+pub(crate) struct UsageQuery {
     from: Option<String>,
     to: Option<String>,
 }
 
-async fn usage(
+pub(crate) async fn usage(
     State(state): State<Shared>,
     Extension(live): Extension<Arc<Live>>,
     caller: Caller,
@@ -1214,12 +1213,12 @@ async fn usage(
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct AuditQuery {
+pub(crate) struct AuditQuery {
     from: Option<u64>,
     limit: Option<usize>,
 }
 
-async fn audit(
+pub(crate) async fn audit(
     State(state): State<Shared>,
     caller: Caller,
     query: Result<Query<AuditQuery>, QueryRejection>,
@@ -1239,7 +1238,7 @@ async fn audit(
     Ok(Json(json!({"records": records, "next": next})))
 }
 
-async fn verify(State(state): State<Shared>, caller: Caller) -> ApiResult<Json<Value>> {
+pub(crate) async fn verify(State(state): State<Shared>, caller: Caller) -> ApiResult<Json<Value>> {
     caller.require(&[Role::Admin, Role::Reviewer], "verifying the audit log")?;
     match state.registry.verify() {
         Ok(summary) => Ok(Json(

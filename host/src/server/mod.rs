@@ -12,6 +12,7 @@ mod program;
 mod reviews;
 mod sandbox;
 mod trials;
+mod ui;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -106,6 +107,9 @@ pub fn router(state: Shared) -> Router {
         .merge(reviews::router())
         .merge(program::router())
         .merge(deployments::router())
+        .merge(ui::router())
+        // Deployments' meters and kept inputs, shared by the API and the web UI.
+        .layer(axum::Extension(Arc::new(deployments::Live::default())))
         .layer(DefaultBodyLimit::max(limit))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(limit))
         .layer(middleware::from_fn_with_state(state.clone(), observe))

@@ -131,7 +131,7 @@ async fn read_upload(mut multipart: Multipart) -> ApiResult<Upload> {
     Ok(upload)
 }
 
-async fn publish(
+pub(crate) async fn publish(
     State(state): State<Shared>,
     caller: Caller,
     Path((name, version)): Path<(String, String)>,
@@ -241,7 +241,7 @@ async fn publish(
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct SearchParams {
+pub(crate) struct SearchParams {
     q: Option<String>,
     industry: Option<String>,
     stage: Option<String>,
@@ -274,7 +274,7 @@ pub fn summary(record: &VersionRecord) -> Value {
     })
 }
 
-async fn search(
+pub(crate) async fn search(
     State(state): State<Shared>,
     caller: Caller,
     params: Result<Query<SearchParams>, axum::extract::rejection::QueryRejection>,
@@ -330,7 +330,7 @@ async fn search(
     Ok(Json(json!({"packages": cards})))
 }
 
-async fn package(
+pub(crate) async fn package(
     State(state): State<Shared>,
     _caller: Caller,
     Path(name): Path<String>,
@@ -344,7 +344,7 @@ async fn package(
     })))
 }
 
-async fn version(
+pub(crate) async fn version(
     State(state): State<Shared>,
     _caller: Caller,
     Path((name, version)): Path<(String, String)>,
@@ -378,11 +378,11 @@ async fn version(
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ResolveParams {
+pub(crate) struct ResolveParams {
     req: String,
 }
 
-async fn resolve(
+pub(crate) async fn resolve(
     State(state): State<Shared>,
     caller: Caller,
     Path(name): Path<String>,
@@ -397,7 +397,7 @@ async fn resolve(
     ))
 }
 
-async fn set_yanked(
+pub(crate) async fn set_yanked(
     state: Shared,
     caller: Caller,
     name: String,
@@ -419,7 +419,7 @@ async fn set_yanked(
     ))
 }
 
-async fn yank(
+pub(crate) async fn yank(
     State(state): State<Shared>,
     caller: Caller,
     Path((name, version)): Path<(String, String)>,
@@ -427,7 +427,7 @@ async fn yank(
     set_yanked(state, caller, name, version, true).await
 }
 
-async fn unyank(
+pub(crate) async fn unyank(
     State(state): State<Shared>,
     caller: Caller,
     Path((name, version)): Path<(String, String)>,
@@ -435,7 +435,7 @@ async fn unyank(
     set_yanked(state, caller, name, version, false).await
 }
 
-async fn blob(
+pub(crate) async fn blob(
     State(state): State<Shared>,
     _caller: Caller,
     Path(digest): Path<String>,

@@ -60,7 +60,7 @@ fn decode<T: for<'de> Deserialize<'de>>(json: &str) -> ApiResult<T> {
     serde_json::from_str(json).map_err(|e| ApiError::internal("decoding a stored document", e))
 }
 
-async fn put_profile(
+pub(crate) async fn put_profile(
     State(state): State<Shared>,
     caller: Caller,
     profile: Result<Json<Profile>, axum::extract::rejection::JsonRejection>,
@@ -79,7 +79,10 @@ fn profile_of(state: &Shared, enterprise: &str) -> ApiResult<Option<Profile>> {
         .transpose()
 }
 
-async fn get_profile(State(state): State<Shared>, caller: Caller) -> ApiResult<Json<Value>> {
+pub(crate) async fn get_profile(
+    State(state): State<Shared>,
+    caller: Caller,
+) -> ApiResult<Json<Value>> {
     caller.require(&[Role::Enterprise], "reading a profile")?;
     let profile = profile_of(&state, caller.name())?
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", "no profile yet"))?;
@@ -89,7 +92,7 @@ async fn get_profile(State(state): State<Shared>, caller: Caller) -> ApiResult<J
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct AssessmentRequest {
+pub(crate) struct AssessmentRequest {
     /// `2024` (default) or `2022`.
     #[serde(default)]
     rule: Option<String>,
@@ -104,7 +107,7 @@ struct StoredAssessment {
     result: Assessment,
 }
 
-async fn create_assessment(
+pub(crate) async fn create_assessment(
     State(state): State<Shared>,
     caller: Caller,
     request: Result<Json<AssessmentRequest>, axum::extract::rejection::JsonRejection>,
@@ -139,7 +142,10 @@ fn assessments_of(state: &Shared, enterprise: &str) -> ApiResult<Vec<StoredAsses
         .collect()
 }
 
-async fn list_assessments(State(state): State<Shared>, caller: Caller) -> ApiResult<Json<Value>> {
+pub(crate) async fn list_assessments(
+    State(state): State<Shared>,
+    caller: Caller,
+) -> ApiResult<Json<Value>> {
     caller.require(&[Role::Enterprise], "reading assessments")?;
     let all = assessments_of(&state, caller.name())?;
     let progression = match (all.first(), all.last()) {
@@ -181,7 +187,7 @@ struct StoredNeed {
 /// Sample inputs are kept with the need; bound them like a trial body.
 const MAX_SAMPLE_BYTES: usize = 4 << 20;
 
-async fn create_need(
+pub(crate) async fn create_need(
     State(state): State<Shared>,
     caller: Caller,
     request: Result<Json<Value>, axum::extract::rejection::JsonRejection>,
@@ -247,7 +253,10 @@ fn all_needs(state: &Shared) -> ApiResult<Vec<StoredNeed>> {
         .collect()
 }
 
-async fn list_needs(State(state): State<Shared>, caller: Caller) -> ApiResult<Json<Value>> {
+pub(crate) async fn list_needs(
+    State(state): State<Shared>,
+    caller: Caller,
+) -> ApiResult<Json<Value>> {
     caller.require(&[Role::Enterprise, Role::Provider], "listing needs")?;
     let needs = all_needs(&state)?;
     let list: Vec<Value> = if caller.account.role == Role::Enterprise {
@@ -355,7 +364,7 @@ fn sample_for(sample: &Value, descriptor: &smelt_runtime::Descriptor) -> Value {
     })
 }
 
-async fn matches(
+pub(crate) async fn matches(
     State(state): State<Shared>,
     caller: Caller,
     Path(id): Path<String>,
@@ -420,7 +429,10 @@ async fn matches(
     Ok(Json(json!({"need": id, "matches": result})))
 }
 
-async fn dashboard(State(state): State<Shared>, caller: Caller) -> ApiResult<Json<Value>> {
+pub(crate) async fn dashboard(
+    State(state): State<Shared>,
+    caller: Caller,
+) -> ApiResult<Json<Value>> {
     caller.require(&[Role::Admin], "the program dashboard")?;
     let mut counts = ProgramCounts::default();
     for account in state.registry.accounts()? {

@@ -99,13 +99,13 @@ pub fn resolve_for(
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Decision {
+pub(crate) struct Decision {
     decision: String,
     #[serde(default)]
     note: String,
 }
 
-async fn decide(
+pub(crate) async fn decide(
     State(state): State<Shared>,
     caller: Caller,
     Path((name, version)): Path<(String, String)>,
@@ -159,7 +159,7 @@ async fn decide(
     ))
 }
 
-async fn queue(State(state): State<Shared>, caller: Caller) -> ApiResult<Json<Value>> {
+pub(crate) async fn queue(State(state): State<Shared>, caller: Caller) -> ApiResult<Json<Value>> {
     caller.require(&[Role::Reviewer, Role::Admin], "the review queue")?;
     let mut pending = Vec::new();
     for name in state.registry.package_names()? {
@@ -183,6 +183,20 @@ pub async fn run_suite(
     vectors: smelt_runtime::VectorBundle,
     held: Option<smelt_runtime::VectorBundle>,
 ) -> ApiResult<smelt_conformance::Scorecard> {
+    run_suite_with(state, suite, component, manifest, vectors, held, |_| {}).await
+}
+
+/// [`run_suite`], telling `progress` as each analyzer starts and finishes (the web UI's live
+/// progress).
+pub async fn run_suite_with(
+    state: &Shared,
+    suite: smelt_conformance::Suite,
+    component: std::sync::Arc<Vec<u8>>,
+    manifest: smelt_registry::Manifest,
+    vectors: smelt_runtime::VectorBundle,
+    held: Option<smelt_runtime::VectorBundle>,
+    mut progress: impl FnMut(&smelt_conformance::Progress<'_>) + Send + 'static,
+) -> ApiResult<smelt_conformance::Scorecard> {
     let runtime = state.sandbox.runtime().clone();
     tokio::task::spawn_blocking(move || {
         suite.run(
@@ -191,7 +205,7 @@ pub async fn run_suite(
             &manifest,
             &vectors,
             held.as_ref(),
-            &mut |_| {},
+            &mut progress,
         )
     })
     .await
@@ -200,18 +214,34 @@ pub async fn run_suite(
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ConformanceRequest {
+pub(crate) struct ConformanceRequest {
     /// Reviewer-held vectors the provider never sees.
     #[serde(default)]
     vectors: Option<smelt_runtime::VectorBundle>,
 }
 
-async fn conformance(
+pub(crate) async fn conformance(
     State(state): State<Shared>,
     caller: Caller,
     Path((name, version)): Path<(String, String)>,
     body: Option<Json<ConformanceRequest>>,
 ) -> ApiResult<Json<Value>> {
+    let held = body.and_then(|Json(b)| b.vectors);
+    conformance_with(&state, &caller, &name, &version, held, |_| {})
+        .await
+        .map(Json)
+}
+
+/// The full suite on a published version, stored as its scorecard; `progress` hears each
+/// analyzer (the API passes a no-op, the web UI streams it).
+pub(crate) async fn conformance_with(
+    state: &Shared,
+    caller: &Caller,
+    name: &str,
+    version: &str,
+    held: Option<smelt_runtime::VectorBundle>,
+    progress: impl FnMut(&smelt_conformance::Progress<'_>) + Send + 'static,
+) -> ApiResult<Value> {
     caller.require(&[Role::Reviewer], "running conformance")?;
     let (name, version): (PackageName, Version) = (name.parse()?, version.parse()?);
     let record = state.registry.version(&name, &version)?;
@@ -226,14 +256,14 @@ async fn conformance(
             .map_err(|e| ApiError::internal("reading stored vectors", e))?,
         None => smelt_runtime::VectorBundle::default(),
     };
-    let held = body.and_then(|Json(b)| b.vectors);
-    let card = run_suite(
-        &state,
+    let card = run_suite_with(
+        state,
         smelt_conformance::Suite::full(),
         std::sync::Arc::new(component),
         record.manifest.clone(),
         vectors,
         held,
+        progress,
     )
     .await?;
     let json = card.to_json();
@@ -246,9 +276,7 @@ async fn conformance(
         AnnotationKind::Scorecard,
         &text,
     )?;
-    Ok(Json(
-        json!({"name": name.as_str(), "version": version.to_string(), "scorecard": json}),
-    ))
+    Ok(json!({"name": name.as_str(), "version": version.to_string(), "scorecard": json}))
 }
 
 /// Adoption of a package: deployments recorded for it (documents in the `deployments`
@@ -285,7 +313,7 @@ pub fn scorecard_mean(
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RankingParams {
+pub(crate) struct RankingParams {
     industry: Option<String>,
 }
 
@@ -297,7 +325,7 @@ const RANKING_ADOPTION_SATURATION: f64 = 50.0;
 /// The "excellent solutions" list: approved, unsuspended, scored versions (latest per package),
 /// ranked by `0.8 × mean(small, fast, light, precise, safe) + 0.2 × 100 × ln(1 + deployments) /
 /// ln(1 + 50)` (adoption saturates at 50 deployments); ties by name.
-async fn rankings(
+pub(crate) async fn rankings(
     State(state): State<Shared>,
     _caller: Caller,
     params: Result<axum::extract::Query<RankingParams>, axum::extract::rejection::QueryRejection>,

@@ -16,13 +16,13 @@ pub fn router() -> Router<Shared> {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct TrialRequest {
+pub(crate) struct TrialRequest {
     package: String,
     version: String,
     input: Value,
 }
 
-async fn trial(
+pub(crate) async fn trial(
     State(state): State<Shared>,
     caller: Caller,
     body: Result<Json<TrialRequest>, axum::extract::rejection::JsonRejection>,
