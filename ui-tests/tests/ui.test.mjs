@@ -130,7 +130,7 @@ test("enterprise: search, try with a CSV and see the chart, deploy, invoke", asy
   await page.goto(server.base + "/solutions/dye-lot-color-qc/0.1.0/try");
   await page.check("#sample");
   await page.click("form.card button[type=submit]");
-  await page.waitForSelector("#delta-e line.tolerance");
+  await page.waitForSelector("#delta-e line.tolerance", { state: "attached" });
   await checkPage(page, "try-dye-lot-result", assert);
 
   // The scheduler on its sample: a Gantt chart.
