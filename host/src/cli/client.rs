@@ -84,9 +84,12 @@ impl ServerError {
             (409, "already_exists") => {
                 "that version exists with other bytes: bump the version in Cargo.toml and smelt.toml"
             }
-            (409, _) => "see the message; nothing was changed",
+            (409, _) => "nothing was changed",
             (413, _) => {
                 "the upload is over the server's body limit: make the component or input smaller"
+            }
+            (422, "descriptor_mismatch") => {
+                "the component is not a build of this manifest: run `smelt build`, then publish again"
             }
             (422, "conformance_failed") => {
                 "fix the findings above, `smelt test`, and publish again"

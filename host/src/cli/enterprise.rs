@@ -240,12 +240,12 @@ const MAX_PRINTED_ROWS: usize = 50;
 fn print_run(answer: &Value) {
     let digest = answer["digest"].as_str().unwrap_or("");
     println!(
-        "{}@{} ({}…)  fuel {}  {} ms  cost {} CNY",
+        "{}@{} ({}…)  fuel {}  {:.2} ms  cost {} CNY",
         answer["package"].as_str().unwrap_or("?"),
         answer["version"].as_str().unwrap_or("?"),
         digest.get(..19).unwrap_or(digest),
         cell(&answer["usage"]["fuel"]),
-        format_number(answer["usage"]["wall_ms"].as_f64().unwrap_or(0.0)),
+        answer["usage"]["wall_ms"].as_f64().unwrap_or(0.0),
         format_number(answer["cost_cny"].as_f64().unwrap_or(0.0)),
     );
     if let Some(warning) = answer["warning"].as_str() {

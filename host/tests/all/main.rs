@@ -3,6 +3,7 @@
 mod api;
 mod deployments;
 mod program;
+mod toolchain;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
