@@ -8,6 +8,8 @@ use anyhow::{Context, bail};
 use clap::Args;
 use serde_json::Value;
 use smelt_conformance::SuiteConfig;
+use smelt_registry::Manifest;
+use smelt_runtime::Runtime;
 
 /// The target every smelt component is built for.
 pub const TARGET: &str = "wasm32-wasip2";
@@ -132,9 +134,43 @@ pub fn human_bytes(bytes: u64) -> String {
     }
 }
 
+/// Loads the component and checks that it describes itself as the package `smelt.toml`
+/// names; returns a one-line summary of its descriptor.
+fn check_identity(dir: &Path, wasm: &Path) -> anyhow::Result<String> {
+    let manifest_path = dir.join("smelt.toml");
+    let text = std::fs::read_to_string(&manifest_path)
+        .with_context(|| format!("reading {}", manifest_path.display()))?;
+    let manifest =
+        Manifest::from_toml(&text).with_context(|| format!("in {}", manifest_path.display()))?;
+    let bytes = std::fs::read(wasm).with_context(|| format!("reading {}", wasm.display()))?;
+    let descriptor = Runtime::new()?
+        .load(&bytes)
+        .and_then(|plugin| plugin.describe())
+        .with_context(|| format!("loading the built component {}", wasm.display()))?;
+    let (name, version) = (
+        manifest.package.name.as_str(),
+        manifest.package.version.to_string(),
+    );
+    if descriptor.name != name || descriptor.version != version {
+        bail!(
+            "the component describes itself as {}@{} but smelt.toml says {name}@{version}: make the name in describe() and the versions in Cargo.toml and smelt.toml agree, then build again",
+            descriptor.name,
+            descriptor.version
+        );
+    }
+    Ok(format!(
+        "{name} {version}: {} input table(s), {} param(s), {} output table(s), {} metric(s)",
+        descriptor.inputs.len(),
+        descriptor.params.len(),
+        descriptor.outputs.len(),
+        descriptor.metrics.len()
+    ))
+}
+
 /// Runs `smelt build`.
 pub fn run(args: BuildArgs) -> anyhow::Result<()> {
     let wasm = build(&args.dir)?;
+    let identity = check_identity(&args.dir, &wasm)?;
     let size = std::fs::metadata(&wasm)
         .with_context(|| format!("reading {}", wasm.display()))?
         .len();
@@ -156,6 +192,7 @@ pub fn run(args: BuildArgs) -> anyhow::Result<()> {
         wasm.display(),
         human_bytes(size)
     );
+    println!("{identity}");
     Ok(())
 }
 

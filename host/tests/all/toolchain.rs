@@ -241,16 +241,30 @@ async fn the_guide_from_smelt_new_to_a_trial_on_a_csv() {
     let listed = ok(smelt(&project, &["deployments"], &as_enterprise));
     assert!(listed.contains(&id) && listed.contains("0.1.0"), "{listed}");
 
-    for file in ["Cargo.toml", "smelt.toml"] {
+    // A release bumps both versions; `smelt build` catches a manifest bumped alone.
+    let bump = |file: &str| {
         let path = project.join(file);
         let text = std::fs::read_to_string(&path).unwrap();
-        std::fs::write(
-            &path,
-            text.replacen("version = \"0.1.0\"", "version = \"0.1.1\"", 1),
-        )
-        .unwrap();
-    }
-    ok(smelt(&project, &["build"], &[]));
+        let bumped = text.replacen("version = \"0.1.0\"", "version = \"0.1.1\"", 1);
+        assert_ne!(text, bumped, "{file}");
+        std::fs::write(&path, bumped).unwrap();
+    };
+    bump("smelt.toml");
+    let out = smelt(&project, &["build"], &[]);
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    let err = stderr.trim().lines().last().unwrap();
+    assert!(
+        err.starts_with("error: the component describes itself as gauge-check@0.1.0")
+            && err.contains("smelt.toml says gauge-check@0.1.1"),
+        "{stderr}"
+    );
+    bump("Cargo.toml");
+    let out = ok(smelt(&project, &["build"], &[]));
+    assert!(
+        out.contains("gauge-check 0.1.1: 1 input table(s), 2 param(s)"),
+        "{out}"
+    );
     let out = ok(smelt(&project, &["publish"], &[credentials_env]));
     assert!(out.contains("published gauge-check@0.1.1"), "{out}");
     decide(&server, &reviewer, "gauge-check", "0.1.1", "approve").await;
