@@ -196,7 +196,31 @@ impl Registry {
     pub fn bootstrap_admin(&self, name: &str) -> Result<(Account, NewToken)> {
         check_account_name(name)?;
         let token = fresh_token();
-        let account = self.store().run(|tx| {
+        let account = self.insert_first_admin(name, &token)?;
+        Ok((account, token))
+    }
+
+    /// [`Registry::bootstrap_admin`] for a caller that must store the secret somewhere (a
+    /// file) before the account exists: `persist` receives the new token first, and the admin
+    /// is created only once it returned `Ok`. A crash in between leaves a stored secret that
+    /// authenticates nothing, and the next call stores a fresh one; the other order could lose
+    /// the only admin secret. `Ok(None)` when the registry already has its admin.
+    pub fn bootstrap_admin_persisted(
+        &self,
+        name: &str,
+        persist: impl FnOnce(&NewToken) -> std::io::Result<()>,
+    ) -> Result<Option<Account>> {
+        check_account_name(name)?;
+        if self.store().get(BOOTSTRAPPED)?.is_some() {
+            return Ok(None);
+        }
+        let token = fresh_token();
+        persist(&token).map_err(|e| Error::io("storing the admin token", e))?;
+        self.insert_first_admin(name, &token).map(Some)
+    }
+
+    fn insert_first_admin(&self, name: &str, token: &NewToken) -> Result<Account> {
+        self.store().run(|tx| {
             if tx.get(BOOTSTRAPPED)?.is_some() {
                 return Err(Error::Forbidden {
                     actor: name.to_owned(),
@@ -204,9 +228,8 @@ impl Registry {
                 });
             }
             tx.put(BOOTSTRAPPED, b"1")?;
-            insert_account(tx, name, name, Role::Admin, &token)
-        })?;
-        Ok((account, token))
+            insert_account(tx, name, name, Role::Admin, token)
+        })
     }
 
     /// Creates an account with one token (admin only).

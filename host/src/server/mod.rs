@@ -141,26 +141,34 @@ async fn observe(State(state): State<Shared>, request: Request, next: Next) -> R
 }
 
 /// Creates the admin account on first start and writes its token to `DIR/admin.token` (0600).
+/// The file is written and synced before the account is committed, so a crash in between
+/// cannot leave an admin whose only secret was never stored (the next start replaces the file).
 fn bootstrap_admin(registry: &Registry, dir: &std::path::Path) -> anyhow::Result<()> {
     let path = dir.join("admin.token");
-    match registry.bootstrap_admin("admin") {
-        Ok((_, token)) => {
+    let created = registry
+        .bootstrap_admin_persisted("admin", |token| {
             use std::io::Write;
             use std::os::unix::fs::OpenOptionsExt;
+            // A leftover from an interrupted first start holds a token that was never
+            // committed; remove it rather than write through whatever it is.
+            match std::fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
             let mut file = std::fs::OpenOptions::new()
                 .write(true)
                 .create_new(true)
                 .mode(0o600)
-                .open(&path)
-                .with_context(|| format!("writing {}", path.display()))?;
+                .open(&path)?;
             writeln!(file, "{}", token.secret)?;
             file.sync_all()?;
-            println!("admin token written to {}", path.display());
-        }
-        Err(smelt_registry::Error::Forbidden { .. }) => {
-            println!("admin token is in {}", path.display());
-        }
-        Err(e) => return Err(e).context("creating the admin account"),
+            std::fs::File::open(dir)?.sync_all()
+        })
+        .with_context(|| format!("creating the admin account (token file {})", path.display()))?;
+    if created.is_some() {
+        println!("admin token written to {}", path.display());
+    } else {
+        println!("admin token is in {}", path.display());
     }
     Ok(())
 }
@@ -196,21 +204,25 @@ pub async fn serve(
     Ok(())
 }
 
-/// Resolves on SIGINT or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+/// Resolves on SIGINT or SIGTERM. The handlers are installed when this is called (inside a
+/// Tokio runtime), not when the future is first polled: a SIGTERM that arrives while the server
+/// starts or right after it listens then stops it gracefully instead of killing it.
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
+    use tokio::signal::unix::{SignalKind, signal};
+    let term = signal(SignalKind::terminate()).ok();
+    let int = signal(SignalKind::interrupt()).ok();
+    async move {
+        let wait = |s: Option<tokio::signal::unix::Signal>| async move {
+            match s {
+                Some(mut s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending::<()>().await,
             }
-            Err(_) => std::future::pending::<()>().await,
+        };
+        tokio::select! {
+            () = wait(term) => {},
+            () = wait(int) => {},
         }
-    };
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
     }
 }

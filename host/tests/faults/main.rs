@@ -809,3 +809,35 @@ async fn a_truncated_database_stops_startup_with_a_clear_message() {
     }
     server.stop();
 }
+
+// ---------------------------------------------------------------------------------------------
+// SIGKILL during the very first start.
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sigkill_during_the_first_start_never_locks_the_operator_out() {
+    let rounds = param("SMELT_FAULT_FIRST_STARTS", 30);
+    let mut rng = rand::rngs::StdRng::from_os_rng();
+    for round in 0..rounds {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let stderr = dir.path().join("stderr");
+        let (mut child, _ready) = Server::spawn(&data, &stderr);
+        // Aim at the admin bootstrap: it follows the database's creation within milliseconds.
+        let since = Instant::now();
+        while !data.join("meta.format").exists() && since.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_micros(50));
+        }
+        std::thread::sleep(Duration::from_micros(rng.random_range(0..3000)));
+        child.kill().unwrap();
+        child.wait().unwrap();
+
+        // Whatever the moment, the next start has an admin whose token is in the file.
+        let server = Server::start(&data);
+        let admin = Server::admin(&data);
+        let (status, body) = server
+            .call(Method::GET, "/v1/audit/verify", &admin, None)
+            .await;
+        assert_eq!(status, StatusCode::OK, "round {round}: {body}");
+        server.stop();
+    }
+}
