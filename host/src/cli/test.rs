@@ -53,7 +53,10 @@ pub fn component_of(dir: &std::path::Path, component: Option<PathBuf>) -> anyhow
 
 /// Runs `smelt test`.
 pub fn run(args: TestArgs) -> anyhow::Result<()> {
-    check_project(&args.dir)?;
+    // With --component, any package directory will do (smelt.toml and its vectors).
+    if args.component.is_none() {
+        check_project(&args.dir)?;
+    }
     let component = component_of(&args.dir, args.component)?;
     let bar = ProgressBar::new(0);
     bar.set_style(

@@ -427,7 +427,20 @@ async fn bad_input_gives_one_line_errors_that_say_what_to_do() {
         "{stderr}"
     );
 
-    // smelt login: server down, a bad token.
+    // smelt test on the same package fails the same way, with the exit code of a failed suite.
+    let out = smelt(dir, &["test", "broken", "--component", wasm], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("vectors.precise (error):"), "{stdout}");
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr
+            .trim()
+            .ends_with("error: oee-calculator failed conformance: vectors.precise"),
+        "{stderr}"
+    );
+
+    // smelt login: server down, a bad token (from standard input too).
     fails(
         smelt(dir, &["login", "--server", &down, "--token", "t"], &[]),
         &["cannot reach the smelt server"],
@@ -436,6 +449,28 @@ async fn bad_input_gives_one_line_errors_that_say_what_to_do() {
         smelt(dir, &["login", "--server", up, "--token", "wrong"], &[]),
         &["401", "token was refused"],
     );
+    let piped = Command::new(env!("CARGO_BIN_EXE_smelt"))
+        .args(["login", "--server", up])
+        .env_remove("SMELT_TOKEN")
+        .env("SMELT_CREDENTIALS", dir.join("piped-credentials"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write as _;
+        let mut stdin = piped.stdin.as_ref().unwrap();
+        stdin
+            .write_all(format!("{enterprise}\n").as_bytes())
+            .unwrap();
+    }
+    let out = ok(piped.wait_with_output().unwrap());
+    assert!(out.contains("logged in"), "{out}");
+    let stored: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("piped-credentials")).unwrap())
+            .unwrap();
+    assert_eq!(stored["servers"][up]["token"], enterprise.as_str());
 
     // smelt try: unknown package, missing file, a CSV with a bad cell, a CSV for no table, an
     // unknown param, server down, bad token.
@@ -553,7 +588,7 @@ async fn bad_input_gives_one_line_errors_that_say_what_to_do() {
         try_with(up, &enterprise, "Not A Name", "good.csv", &[]),
         &["is not <name>@<version requirement>"],
     );
-    // The good file works, so the failures above were the bad input's.
+    // The good file works, so the failures above were the bad input's; an input JSON too.
     ok(try_with(
         up,
         &enterprise,
@@ -561,6 +596,24 @@ async fn bad_input_gives_one_line_errors_that_say_what_to_do() {
         "good.csv",
         &[],
     ));
+    let vector = Path::new(example).join("vectors/vorne-oee-com.input.json");
+    let answer = json(&ok(try_with(
+        up,
+        &enterprise,
+        "oee-calculator@^0.1",
+        vector.to_str().unwrap(),
+        &["--json"],
+    )));
+    let oee = answer["output"]["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "oee")
+        .unwrap()["value"]
+        .as_f64()
+        .unwrap();
+    // oee.com's worked example: OEE 74.79 % (its vector's expected value).
+    assert!((oee - 0.7479).abs() < 1e-4, "{answer}");
 
     // Deployment commands: unknown package or id, server down, bad token.
     let connect = ["--server", up, "--token", enterprise.as_str()];
