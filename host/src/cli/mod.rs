@@ -100,6 +100,10 @@ pub enum Command {
 impl Command {
     /// Runs the subcommand.
     pub fn run(self) -> anyhow::Result<()> {
+        // The servers keep Rust's ignored SIGPIPE: a peer closing its socket must not end them.
+        if !matches!(self, Command::Serve(_) | Command::Demo(_)) {
+            quiet_on_closed_pipe();
+        }
         match self {
             Command::Run(args) => run::run(args),
             Command::Conformance(args) => conformance::run(args),
@@ -118,6 +122,24 @@ impl Command {
             Command::Upgrade(args) => block_on(enterprise::upgrade(args)),
             Command::Rollback(args) => block_on(enterprise::rollback(args)),
             Command::Completions(args) => completions::run(args),
+        }
+    }
+}
+
+/// `smelt search | head` closes standard output early: end quietly, as other Unix tools do,
+/// instead of panicking in `println!`.
+fn quiet_on_closed_pipe() {
+    #[cfg(unix)]
+    {
+        unsafe extern "C" {
+            fn signal(signum: i32, handler: usize) -> usize;
+        }
+        const SIGPIPE: i32 = 13;
+        const SIG_DFL: usize = 0;
+        // SAFETY: signal(2) with the default disposition; no handler code runs in this process.
+        #[allow(unsafe_code)]
+        unsafe {
+            signal(SIGPIPE, SIG_DFL);
         }
     }
 }
