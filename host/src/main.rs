@@ -5,10 +5,8 @@ mod server;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let cli = cli::parse();
     match cli.command.run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

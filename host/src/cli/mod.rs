@@ -12,7 +12,7 @@ mod run;
 mod serve;
 mod test;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory as _, Parser, Subcommand};
 
 /// smelt — a marketplace host for small, fast, light, precise (小快轻准) industrial solutions.
 #[derive(Debug, Parser)]
@@ -21,6 +21,48 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// Parses the command line. `--help` and `--version` print as usual; a usage error is one
+/// line (what is wrong, the usage, where to read more) and exit code 2.
+pub fn parse() -> Cli {
+    match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => e.exit(),
+        Err(e) => {
+            let subcommand = std::env::args().nth(1).filter(|a| !a.starts_with('-'));
+            eprintln!(
+                "{}",
+                one_line(&e.render().to_string(), subcommand.as_deref())
+            );
+            std::process::exit(2);
+        }
+    }
+}
+
+/// clap's multi-line error text as one line; `subcommand` (as typed) says whose help to read.
+fn one_line(text: &str, subcommand: Option<&str>) -> String {
+    let mut parts = Vec::new();
+    let mut usage = None;
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if let Some(u) = line.strip_prefix("Usage: ") {
+            usage = Some(u.to_owned());
+        } else if !line.starts_with("For more information") {
+            parts.push(line.to_owned());
+        }
+    }
+    let mut out = parts.join(" ");
+    if let Some(usage) = &usage {
+        out.push_str(&format!("; usage: {usage}"));
+    }
+    let help = match subcommand {
+        Some(command) if Cli::command().find_subcommand(command).is_some() => {
+            format!("smelt {command} --help")
+        }
+        _ => "smelt --help".to_owned(),
+    };
+    out.push_str(&format!(" (more: {help})"));
+    out
 }
 
 /// The subcommands.
@@ -149,4 +191,23 @@ fn block_on<F: Future<Output = anyhow::Result<()>>>(future: F) -> anyhow::Result
         .enable_all()
         .build()?
         .block_on(future)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usage_errors_read_as_one_line() {
+        let e = Cli::try_parse_from(["smelt", "try", "gauge@^0.1"]).unwrap_err();
+        let line = one_line(&e.render().to_string(), Some("try"));
+        assert!(!line.contains('\n'), "{line}");
+        assert!(
+            line.starts_with(
+                "error: the following required arguments were not provided: --input <FILE[:TABLE]>"
+            ),
+            "{line}"
+        );
+        assert!(line.ends_with("(more: smelt try --help)"), "{line}");
+    }
 }

@@ -735,7 +735,16 @@ fn completions_and_help_examples() {
             "{command}: {out}"
         );
     }
-    let unknown = smelt(dir.path(), &["completions", "tcsh"], &[]);
-    assert!(!unknown.status.success());
-    assert!(text(&unknown.stderr).contains("[possible values: bash"));
+    // Usage errors are one line too, with the usage and where to read more.
+    fails(
+        smelt(dir.path(), &["completions", "tcsh"], &[]),
+        &["[possible values: bash", "(more: smelt completions --help)"],
+    );
+    fails(
+        smelt(dir.path(), &["try", "gauge-check@^0.1"], &[]),
+        &[
+            "required arguments were not provided: --input",
+            "(more: smelt try --help)",
+        ],
+    );
 }
