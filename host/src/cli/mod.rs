@@ -16,7 +16,13 @@ use clap::{CommandFactory as _, Parser, Subcommand};
 
 /// smelt — a marketplace host for small, fast, light, precise (小快轻准) industrial solutions.
 #[derive(Debug, Parser)]
-#[command(name = "smelt", version, about, long_about = None)]
+#[command(
+    name = "smelt",
+    version,
+    about,
+    long_about = None,
+    after_help = "Examples:\n  smelt new gauge-check && cd gauge-check && smelt build && smelt test && smelt publish\n  smelt try dye-lot-color-qc@^0.1 --input batches.csv:batches --input standard.csv:standard\n\nProviders: sdk/README.md walks from `smelt new` to a published version."
+)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
