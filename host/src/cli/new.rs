@@ -144,6 +144,14 @@ pub fn run(args: NewArgs) -> anyhow::Result<()> {
         std::fs::write(&target, render(template, &values))
             .with_context(|| format!("writing {}", target.display()))?;
     }
+    // The SDK tree's lock file: the project starts on the dependency versions smelt is tested
+    // with, and builds offline once they are downloaded (cargo drops the entries it does not use).
+    if let Some(lock) = sdk.parent().map(|root| root.join("Cargo.lock"))
+        && lock.is_file()
+    {
+        std::fs::copy(&lock, dir.join("Cargo.lock"))
+            .with_context(|| format!("copying {}", lock.display()))?;
+    }
     println!(
         "created {} ({} / {} / {}) in {}",
         name,
