@@ -144,6 +144,7 @@ async fn the_guide_from_smelt_new_to_a_trial_on_a_csv() {
     let project = home.path().join("gauge-check");
     for file in [
         "Cargo.toml",
+        "Cargo.lock",
         "src/lib.rs",
         "smelt.toml",
         "README.md",
