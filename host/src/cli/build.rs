@@ -101,14 +101,30 @@ pub fn build(dir: &Path) -> anyhow::Result<PathBuf> {
     )
 }
 
-/// Where `cargo build --release --target wasm32-wasip2` puts the component of the package in
-/// `dir` (`CARGO_TARGET_DIR` first, then the target directories of `dir` and its parents), and
-/// the build-profile outputs of smelt's own artifacts.
+/// The target directory cargo uses for the project in `dir` (`CARGO_TARGET_DIR`, cargo's
+/// configuration, or the workspace's `target/`), if `dir` is a cargo project.
+fn cargo_target_dir(dir: &Path) -> Option<PathBuf> {
+    if !dir.join("Cargo.toml").is_file() {
+        return None;
+    }
+    let output = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+        .args(["metadata", "--no-deps", "--format-version", "1"])
+        .current_dir(dir)
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    let metadata: Value = serde_json::from_slice(&output.stdout).ok()?;
+    metadata["target_directory"].as_str().map(PathBuf::from)
+}
+
+/// Where `cargo build --release --target wasm32-wasip2` put the component of the package in
+/// `dir` (the project's cargo target directory first, then the target directories of `dir` and
+/// its parents), and the build-profile outputs of smelt's own artifacts.
 pub fn find_component(dir: &Path, crate_name: &str) -> Option<PathBuf> {
     let file = format!("{}.wasm", crate_name.replace('-', "_"));
     let release = Path::new(TARGET).join("release");
-    if let Some(target) = std::env::var_os("CARGO_TARGET_DIR") {
-        let path = Path::new(&target).join(&release).join(&file);
+    if let Some(target) = cargo_target_dir(dir) {
+        let path = target.join(&release).join(&file);
         if path.is_file() {
             return Some(path);
         }
