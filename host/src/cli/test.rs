@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use smelt_conformance::Progress;
+use smelt_conformance::{Progress, Suite};
 use smelt_registry::Manifest;
 
 use super::build::{check_project, find_component};
@@ -58,7 +58,7 @@ pub fn run(args: TestArgs) -> anyhow::Result<()> {
         check_project(&args.dir)?;
     }
     let component = component_of(&args.dir, args.component)?;
-    let bar = ProgressBar::new(0);
+    let bar = ProgressBar::new(Suite::full().analyzers().len() as u64);
     bar.set_style(
         ProgressStyle::with_template("{spinner} [{bar:24}] {pos}/{len} {msg}")
             .context("progress bar template")?
