@@ -124,14 +124,14 @@ pub fn descriptor(version: &str, default_kl: f64) -> Descriptor {
         "Worst batch by CIEDE2000",
     ))
     .metric(MetricSpec::new(
-        "max_delta_e_cmc",
-        "ΔE CMC",
-        "Worst batch by CMC(l:c)",
-    ))
-    .metric(MetricSpec::new(
         "fail_count",
         "",
         "Batches outside the tolerance",
+    ))
+    .metric(MetricSpec::new(
+        "max_delta_e_cmc",
+        "ΔE CMC",
+        "Worst batch by CMC(l:c)",
     ))
 }
 
@@ -227,8 +227,8 @@ pub fn run(input: Input, default_kl: f64) -> Result<Output, SolutionError> {
                 .build(),
         )
         .with_metric("max_delta_e00", max, "ΔE00")
-        .with_metric("max_delta_e_cmc", max_cmc, "ΔE CMC")
-        .with_metric("fail_count", fails as f64, ""))
+        .with_metric("fail_count", fails as f64, "")
+        .with_metric("max_delta_e_cmc", max_cmc, "ΔE CMC"))
 }
 
 fn lab_columns_spec() -> Vec<ColumnSpec> {
