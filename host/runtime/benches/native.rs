@@ -1,0 +1,227 @@
+//! Target 2 of BENCHMARKS.md: what the sandbox costs a solution's own computation. Each example
+//! plugin on a large input, through the runtime as a component (model → WIT conversion,
+//! instantiate, copy into and out of linear memory, the wasm code under fuel and epoch checks)
+//! vs the very same Rust crate called natively on the same input (the SDK's types, built from the
+//! same data). Native and wasm runs alternate; the best of several runs of each is kept.
+//!
+//! `cargo bench --workspace --bench native` (SMELT_BENCH_RUNS sets the runs, default 5;
+//! SMELT_BENCH_SCALE multiplies the input sizes, default 1.0).
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value as Json, json};
+use smelt_runtime::{ColumnValues, Input, Limits, Runtime, input_from_json};
+use smelt_sdk::Solution;
+
+/// The host's input as the SDK's (what a native caller of the crate would hand it).
+fn sdk_input(input: &Input) -> smelt_sdk::Input {
+    let mut sdk = smelt_sdk::Input::new();
+    for (name, columns) in &input.tables {
+        let mut table = smelt_sdk::TableBuilder::new(name.clone());
+        for (column, values) in columns {
+            table = match values {
+                ColumnValues::Float64(v) => table.float64(column.clone(), v.clone()),
+                ColumnValues::Int64(v) => table.int64(column.clone(), v.clone()),
+                ColumnValues::Text(v) => table.text(column.clone(), v.clone()),
+                ColumnValues::Boolean(v) => table.boolean(column.clone(), v.clone()),
+            };
+        }
+        sdk = sdk.with_table(table.build());
+    }
+    for (name, value) in &input.params {
+        let value = match value {
+            smelt_runtime::Value::Float64(x) => smelt_sdk::Value::Float64(*x),
+            smelt_runtime::Value::Int64(x) => smelt_sdk::Value::Int64(*x),
+            smelt_runtime::Value::Text(x) => smelt_sdk::Value::Text(x.clone()),
+            smelt_runtime::Value::Boolean(x) => smelt_sdk::Value::Boolean(*x),
+        };
+        sdk = sdk.with_param(name.clone(), value);
+    }
+    sdk
+}
+
+/// A deterministic stream in [0, 1) (64-bit LCG, top bits).
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> f64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+fn scaled(n: f64) -> usize {
+    let scale: f64 = std::env::var("SMELT_BENCH_SCALE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1.0);
+    ((n * scale) as usize).max(1)
+}
+
+fn dye_lot(rows: usize) -> Json {
+    let mut r = Lcg(1);
+    let batch: Vec<String> = (0..rows).map(|i| format!("L{i}")).collect();
+    let l: Vec<f64> = (0..rows).map(|_| 40.0 + 20.0 * r.next()).collect();
+    let a: Vec<f64> = (0..rows).map(|_| -20.0 + 40.0 * r.next()).collect();
+    let b: Vec<f64> = (0..rows).map(|_| -20.0 + 40.0 * r.next()).collect();
+    json!({"tables": {
+        "standard": {"L": [50.0], "a": [2.5], "b": [0.0]},
+        "batches": {"batch": batch, "L": l, "a": a, "b": b}
+    }, "params": {"tolerance": 1.0}})
+}
+
+fn spc(samples: usize) -> Json {
+    let mut r = Lcg(2);
+    let subgroup: Vec<String> = (0..samples).map(|i| (i / 5 + 1).to_string()).collect();
+    // Sum of four uniforms: a bell-shaped process around 74.0 mm.
+    let value: Vec<f64> = (0..samples)
+        .map(|_| 74.0 + 0.01 * ((0..4).map(|_| r.next()).sum::<f64>() - 2.0))
+        .collect();
+    json!({"tables": {"measurements": {"subgroup": subgroup, "value": value}},
+           "params": {"chart": "xbar-r", "unit": "mm", "lsl": 73.95, "usl": 74.05}})
+}
+
+fn fabric(rolls: usize, defects: usize) -> Json {
+    let mut r = Lcg(3);
+    let names: Vec<String> = (0..rolls).map(|i| format!("R{i}")).collect();
+    let roll: Vec<String> = (0..defects).map(|i| names[i % rolls].clone()).collect();
+    let position: Vec<f64> = (0..defects).map(|_| 99.0 * r.next()).collect();
+    let size: Vec<f64> = (0..defects).map(|_| 1.0 + 20.0 * r.next()).collect();
+    let kind: Vec<String> = (0..defects).map(|_| "defect".to_owned()).collect();
+    json!({"tables": {
+        "rolls": {"roll": names, "length": vec![100.0; rolls], "width": vec![150.0; rolls]},
+        "defects": {"roll": roll, "position": position, "size": size, "kind": kind}
+    }, "params": {"units": "metric", "threshold": 40.0}})
+}
+
+fn oee(rows: usize) -> Json {
+    let mut r = Lcg(4);
+    let machine: Vec<String> = (0..rows).map(|i| format!("M{}", i % 50)).collect();
+    let shift: Vec<String> = (0..rows).map(|i| format!("S{}", i / 50)).collect();
+    let breakdowns: Vec<f64> = (0..rows).map(|_| 60.0 * r.next()).collect();
+    let total: Vec<i64> = (0..rows)
+        .map(|_| 15_000 + (5_000.0 * r.next()) as i64)
+        .collect();
+    let rejects: Vec<i64> = total.iter().map(|t| t / 50).collect();
+    json!({"tables": {"shifts": {
+        "machine": machine, "shift": shift,
+        "shift_length": vec![480.0; rows], "planned_stops": vec![60.0; rows],
+        "breakdowns": breakdowns, "setups": vec![10.0; rows], "small_stops": vec![5.0; rows],
+        "ideal_cycle_time": vec![1.0; rows], "total_count": total,
+        "startup_rejects": vec![0; rows], "production_rejects": rejects
+    }}, "params": {"target_oee": 0.85}})
+}
+
+/// Taillard's generator, 50 jobs × 20 machines, time seed 1328042058 (instance ta051).
+fn flowshop(budget: i64) -> Json {
+    let d = flowshop_scheduler::taillard::times(1_328_042_058, 50, 20);
+    let (mut job, mut machine, mut duration) = (Vec::new(), Vec::new(), Vec::new());
+    for j in 0..50 {
+        for (m, times) in d.iter().enumerate() {
+            job.push(format!("J{}", j + 1));
+            machine.push(m as i64 + 1);
+            duration.push(times[j] as f64);
+        }
+    }
+    json!({"tables": {"operations": {"job": job, "machine": machine, "duration": duration}},
+           "params": {"budget": budget, "seed": 1}})
+}
+
+fn aql() -> Json {
+    json!({"params": {"lot_size": 2000, "inspection_level": "II", "aql": 0.65,
+                      "severity": "normal", "defects": 3}})
+}
+
+type Native = fn(smelt_sdk::Input) -> Result<smelt_sdk::Output, smelt_sdk::SolutionError>;
+
+fn main() {
+    let runs: usize = std::env::var("SMELT_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5);
+    let cases: Vec<(&str, String, Json, Native)> = vec![
+        (
+            "dye-lot-color-qc",
+            format!("{} colour pairs", scaled(1e6)),
+            dye_lot(scaled(1e6)),
+            dye_lot_color_qc::DyeLotColorQc::run,
+        ),
+        (
+            "spc-capability",
+            format!("{} samples", scaled(1e5)),
+            spc(scaled(1e5)),
+            spc_capability::SpcCapability::run,
+        ),
+        (
+            "fabric-four-point",
+            format!("{} rolls, {} defects", scaled(1e3), scaled(1e5)),
+            fabric(scaled(1e3), scaled(1e5)),
+            fabric_four_point::FabricFourPoint::run,
+        ),
+        (
+            "oee-calculator",
+            format!("{} shifts", scaled(1e5)),
+            oee(scaled(1e5)),
+            oee_calculator::OeeCalculator::run,
+        ),
+        (
+            "flowshop-scheduler",
+            "Taillard 50×20 (ta051), 200 iterations".to_owned(),
+            flowshop(200),
+            flowshop_scheduler::FlowshopScheduler::run,
+        ),
+        (
+            "aql-sampling",
+            "one lot (a table lookup)".to_owned(),
+            aql(),
+            aql_sampling::AqlSampling::run,
+        ),
+    ];
+
+    let runtime = Runtime::new().expect("runtime");
+    let limits = Limits {
+        memory_bytes: 1 << 30,
+        output_bytes: 1 << 30,
+        timeout_ms: 600_000,
+        fuel: u64::MAX / 2,
+        ..Limits::default()
+    };
+    println!(
+        "{:<20} {:<34} {:>12} {:>12} {:>7} {:>14}",
+        "plugin", "input", "native ms", "wasm ms", "ratio", "fuel"
+    );
+    for (name, what, json, native) in cases {
+        let plugin = runtime
+            .load(&std::fs::read(smelt_artifacts::plugin(name)).expect("component"))
+            .expect("load");
+        let descriptor = plugin.describe().expect("describe");
+        let input = input_from_json(&json, &descriptor)
+            .unwrap_or_else(|e| panic!("{name}: bench input: {e}"));
+        let (mut best_native, mut best_wasm) = (Duration::MAX, Duration::MAX);
+        let mut fuel = 0;
+        for _ in 0..runs {
+            let t = Instant::now();
+            let output = native(sdk_input(&input));
+            best_native = best_native.min(t.elapsed());
+            output.unwrap_or_else(|e| panic!("{name} natively: {e:?}"));
+
+            let t = Instant::now();
+            let run = plugin.run(&input, &limits);
+            best_wasm = best_wasm.min(t.elapsed());
+            fuel = run.usage.fuel;
+            run.output.unwrap_or_else(|e| panic!("{name} in wasm: {e}"));
+        }
+        println!(
+            "{:<20} {:<34} {:>12.3} {:>12.3} {:>6.2}× {:>14}",
+            name,
+            what,
+            best_native.as_secs_f64() * 1e3,
+            best_wasm.as_secs_f64() * 1e3,
+            best_wasm.as_secs_f64() / best_native.as_secs_f64(),
+            fuel
+        );
+    }
+}
