@@ -24,7 +24,7 @@ use serde_json::{Map, Value, json};
 use smelt_registry::{
     Digest, Docs, PackageName, Registry, Role, Version, VersionRecord, VersionReq,
 };
-use smelt_runtime::{Output, compare_expected, input_from_json};
+use smelt_runtime::{LogLine, Output, Usage, compare_expected, input_from_json};
 
 use super::reviews::{ReviewState, resolve_for, review_state};
 use super::sandbox::{cost_cny, limits_for};
@@ -33,7 +33,7 @@ use super::{ApiError, ApiResult, Caller, Shared};
 pub fn router() -> Router<Shared> {
     Router::new()
         .route("/v1/deployments", post(create).get(list))
-        .route("/v1/deployments/{id}/invoke", post(invoke))
+        .route("/v1/deployments/{id}/invoke", post(invoke_typed))
         .route("/v1/deployments/{id}/upgrade", post(upgrade))
         .route("/v1/deployments/{id}/rollback", post(rollback))
         .route("/v1/deployments/{id}/history", get(history))
@@ -702,14 +702,30 @@ fn busy() -> ApiError {
     ApiError::busy("busy", "all sandbox slots are busy; retry shortly", 1)
 }
 
+/// [`invoke_typed`] as a JSON tree (for the web UI, which reads fields by name).
 pub(crate) async fn invoke(
+    state: State<Shared>,
+    live: Extension<Arc<Live>>,
+    caller: Caller,
+    id: Path<String>,
+    headers: axum::http::HeaderMap,
+    request: Result<Json<InvokeRequest>, JsonRejection>,
+) -> ApiResult<Json<Value>> {
+    let Json(invoked) = invoke_typed(state, live, caller, id, headers, request).await?;
+    serde_json::to_value(invoked)
+        .map(Json)
+        .map_err(|e| ApiError::internal("encoding an invocation", e))
+}
+
+/// `POST /v1/deployments/{id}/invoke`.
+pub(crate) async fn invoke_typed(
     State(state): State<Shared>,
     Extension(live): Extension<Arc<Live>>,
     caller: Caller,
     Path(id): Path<String>,
     headers: axum::http::HeaderMap,
     request: Result<Json<InvokeRequest>, JsonRejection>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Invoked>> {
     caller.require(&[Role::Enterprise], "invoking a deployment")?;
     live.start(&state.registry);
     let deployment = load(&state, &caller, &id)?;
@@ -757,17 +773,32 @@ pub(crate) async fn invoke(
     }
     let warning = warning(&state, &record)?;
     let output = run.output?;
-    Ok(Json(json!({
-        "deployment": deployment.id,
-        "package": deployment.package,
-        "version": record.version.to_string(),
-        "digest": record.component.to_string(),
-        "output": output,
-        "usage": run.usage,
-        "cost_cny": cost,
-        "logs": run.logs,
-        "warning": warning,
-    })))
+    // Serialised straight from these types: no intermediate JSON tree of a large output.
+    Ok(Json(Invoked {
+        deployment: deployment.id,
+        package: deployment.package,
+        version: record.version.to_string(),
+        digest: record.component.to_string(),
+        output,
+        usage: run.usage,
+        cost_cny: cost,
+        logs: run.logs,
+        warning,
+    }))
+}
+
+/// The answer to an invocation.
+#[derive(Debug, Serialize)]
+pub(crate) struct Invoked {
+    deployment: String,
+    package: String,
+    version: String,
+    digest: String,
+    output: Output,
+    usage: Usage,
+    cost_cny: f64,
+    logs: Vec<LogLine>,
+    warning: Option<String>,
 }
 
 // ---------------------------------------------------------------------------------------------
