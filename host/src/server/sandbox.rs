@@ -18,6 +18,9 @@ pub struct Sandbox {
     registry: Registry,
     descriptors: Arc<Mutex<HashMap<String, Arc<Descriptor>>>>,
     compile_timeout: Duration,
+    /// Uploads compiled at once. Compilation cannot be interrupted, so however many providers
+    /// publish at the same time, uploads hold at most one core and trials keep the others.
+    uploads_compiling: Arc<tokio::sync::Semaphore>,
     pub compile_hits: Arc<std::sync::atomic::AtomicU64>,
     pub compile_misses: Arc<std::sync::atomic::AtomicU64>,
 }
@@ -45,6 +48,7 @@ impl Sandbox {
             registry,
             descriptors: Arc::default(),
             compile_timeout,
+            uploads_compiling: Arc::new(tokio::sync::Semaphore::new(1)),
             compile_hits: Arc::default(),
             compile_misses: Arc::default(),
         })
@@ -55,15 +59,27 @@ impl Sandbox {
         &self.runtime
     }
 
-    /// Validates, compiles and describes uploaded bytes, off the async threads and under the
-    /// compile timeout.
+    /// Validates, compiles and describes uploaded bytes, off the async threads, one upload at
+    /// a time, and under the compile timeout (waiting for the turn counts).
     pub async fn inspect(&self, bytes: Arc<Vec<u8>>) -> Result<Loaded, ApiError> {
         let runtime = self.runtime.clone();
-        let work = tokio::task::spawn_blocking(move || -> Result<Loaded, smelt_runtime::Error> {
-            let plugin = runtime.load(&bytes)?;
-            let descriptor = Arc::new(plugin.describe()?);
-            Ok(Loaded { plugin, descriptor })
-        });
+        let turn = self.uploads_compiling.clone();
+        let work = async move {
+            let permit = turn
+                .acquire_owned()
+                .await
+                .map_err(|e| ApiError::internal("waiting to compile", e))?;
+            // The permit moves into the blocking task: a compile that outlives the timeout
+            // keeps the turn until it really ends.
+            tokio::task::spawn_blocking(move || -> Result<Loaded, smelt_runtime::Error> {
+                let _permit = permit;
+                let plugin = runtime.load(&bytes)?;
+                let descriptor = Arc::new(plugin.describe()?);
+                Ok(Loaded { plugin, descriptor })
+            })
+            .await
+            .map_err(|join| ApiError::internal("compiling a component", join))
+        };
         match tokio::time::timeout(self.compile_timeout, work).await {
             Err(_) => Err(ApiError::unprocessable(
                 "compile_timeout",
@@ -72,7 +88,7 @@ impl Sandbox {
                     self.compile_timeout.as_secs()
                 ),
             )),
-            Ok(Err(join)) => Err(ApiError::internal("compiling a component", join)),
+            Ok(Err(e)) => Err(e),
             Ok(Ok(result)) => Ok(result?),
         }
     }

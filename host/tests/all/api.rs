@@ -4,7 +4,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 
-use crate::{Server, call, decide, example, publish};
+use crate::{Server, call, decide, example, publish, with_custom_section};
 
 /// Pairs 17 and 25 of Sharma, Wu & Dalal (2005), Table 1 (Color Res. Appl. 30(1):21–30):
 /// a batch against a standard with the published ΔE00.
@@ -16,18 +16,6 @@ fn sharma_trial_input() -> Value {
         },
         "params": {"tolerance": 1.0}
     })
-}
-
-/// A component with one more custom section: same code, different bytes.
-fn with_custom_section(mut wasm: Vec<u8>) -> Vec<u8> {
-    let name = b"smelt-test";
-    let payload = b"different bytes";
-    wasm.push(0);
-    wasm.push((1 + name.len() + payload.len()) as u8);
-    wasm.push(name.len() as u8);
-    wasm.extend_from_slice(name);
-    wasm.extend_from_slice(payload);
-    wasm
 }
 
 #[tokio::test]
@@ -453,7 +441,7 @@ async fn every_error_status() {
         "dye-lot-color-qc",
         "0.1.0",
         &manifest,
-        with_custom_section(wasm.clone()),
+        with_custom_section(wasm.clone(), b"different bytes"),
     )
     .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");

@@ -2,7 +2,9 @@
 
 mod api;
 mod deployments;
+mod hostile;
 mod program;
+mod requests;
 mod toolchain;
 
 use std::io::{BufRead, BufReader};
@@ -128,6 +130,28 @@ pub fn example(name: &str) -> (String, Vec<u8>) {
         std::fs::read_to_string(format!("{dir}/smelt.toml")).unwrap(),
         std::fs::read(smelt_artifacts::plugin(name)).unwrap(),
     )
+}
+
+/// A component with one more custom section holding `payload`: same code, different bytes.
+pub fn with_custom_section(mut wasm: Vec<u8>, payload: &[u8]) -> Vec<u8> {
+    let name = b"smelt-test";
+    let mut section = vec![name.len() as u8];
+    section.extend_from_slice(name);
+    section.extend_from_slice(payload);
+    wasm.push(0);
+    // The section size as unsigned LEB128.
+    let mut size = section.len();
+    loop {
+        let byte = (size & 0x7f) as u8;
+        size >>= 7;
+        if size == 0 {
+            wasm.push(byte);
+            break;
+        }
+        wasm.push(byte | 0x80);
+    }
+    wasm.extend_from_slice(&section);
+    wasm
 }
 
 /// Sends a publish; returns status and body.
