@@ -26,10 +26,13 @@ impl Solution for Hostile {
     }
 
     fn run(input: Input) -> Result<Output, SolutionError> {
-        let x = input.table("data")?.float64("x")?.to_vec();
-        if let Some(output) = misbehave(&x)? {
+        // Misbehave before the input is checked: a hostile component does not wait for good
+        // input (the conformance suite's robustness inputs must meet the misbehaviour too).
+        let x = (|| Ok::<_, SolutionError>(input.table("data")?.float64("x")?.to_vec()))();
+        if let Some(output) = misbehave(x.as_deref().unwrap_or_default())? {
             return Ok(output);
         }
+        let x = x?;
         sleeper(&x);
         Ok(Output::new().with_table(TableBuilder::new("out").float64("x", x).build()))
     }

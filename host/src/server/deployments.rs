@@ -698,10 +698,6 @@ fn with_defaults(mut input: Value, defaults: &Map<String, Value>) -> ApiResult<V
     Ok(input)
 }
 
-fn busy() -> ApiError {
-    ApiError::busy("busy", "all sandbox slots are busy; retry shortly", 1)
-}
-
 /// [`invoke_typed`] as a JSON tree (for the web UI, which reads fields by name).
 pub(crate) async fn invoke(
     state: State<Shared>,
@@ -738,9 +734,7 @@ pub(crate) async fn invoke_typed(
         .map_err(|e| ApiError::unprocessable("invalid_input", e.to_string()))?;
     let rows = input.rows();
     let limits = limits_for(&record, rows);
-    let Ok(permit) = state.runs.clone().try_acquire_owned() else {
-        return Err(busy());
-    };
+    let permit = state.runs.try_acquire(&deployment.owner)?;
     let run = state.sandbox.run(loaded.plugin, input, limits).await;
     drop(permit);
     let run = run?;
@@ -916,9 +910,7 @@ async fn gate(
         loaded: state.sandbox.load(&target).await?,
         record: target,
     };
-    let Ok(permit) = state.runs.clone().try_acquire_owned() else {
-        return Err(busy());
-    };
+    let permit = state.runs.try_acquire(&deployment.owner)?;
     let mut runs = Vec::new();
     let (mut fuel, mut cost) = ((0u64, 0u64), (0.0, 0.0));
     let mut differing = 0usize;

@@ -25,7 +25,6 @@ use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use smelt_registry::Registry;
-use tokio::sync::Semaphore;
 
 pub use auth::Caller;
 pub use error::{ApiError, ApiResult};
@@ -40,7 +39,8 @@ pub struct Config {
     pub addr: SocketAddr,
     /// Largest request body in bytes.
     pub body_limit: usize,
-    /// Trials and invocations running at once; more get 503.
+    /// Trials and invocations running at once (half of them at most for one account); more
+    /// get 503.
     pub max_concurrent_runs: usize,
     /// Publishes per token per minute; more get 429.
     pub publishes_per_minute: u32,
@@ -66,7 +66,7 @@ impl Config {
 pub struct AppState {
     pub registry: Registry,
     pub sandbox: sandbox::Sandbox,
-    pub runs: Arc<Semaphore>,
+    pub runs: sandbox::RunSlots,
     pub metrics: Metrics,
     pub publish_limiter: packages::RateLimiter,
     pub config: Config,
@@ -88,7 +88,7 @@ impl AppState {
         Ok(Arc::new(AppState {
             registry,
             sandbox,
-            runs: Arc::new(Semaphore::new(config.max_concurrent_runs)),
+            runs: sandbox::RunSlots::new(config.max_concurrent_runs),
             metrics: Metrics::default(),
             publish_limiter: packages::RateLimiter::new(config.publishes_per_minute),
             config,

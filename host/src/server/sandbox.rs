@@ -147,6 +147,74 @@ impl Sandbox {
     }
 }
 
+/// The sandbox slots: at most `total` trials and invocations at once, and at most half of them
+/// (at least one) for any one account, so one tenant — say, one trying a component that runs to
+/// its deadline every time, from many connections — cannot take every slot from the others.
+pub struct RunSlots {
+    total: Arc<tokio::sync::Semaphore>,
+    per_account: usize,
+    held: Arc<Mutex<HashMap<String, usize>>>,
+}
+
+/// One held slot; freed (for its account too) on drop.
+pub struct RunSlot {
+    _permit: tokio::sync::OwnedSemaphorePermit,
+    account: String,
+    held: Arc<Mutex<HashMap<String, usize>>>,
+}
+
+impl Drop for RunSlot {
+    fn drop(&mut self) {
+        let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = held.get_mut(&self.account) {
+            *n -= 1;
+            if *n == 0 {
+                held.remove(&self.account);
+            }
+        }
+    }
+}
+
+impl RunSlots {
+    pub fn new(total: usize) -> Self {
+        RunSlots {
+            total: Arc::new(tokio::sync::Semaphore::new(total)),
+            per_account: (total / 2).max(1),
+            held: Arc::default(),
+        }
+    }
+
+    /// Slots free right now (for `/metrics`).
+    pub fn available_permits(&self) -> usize {
+        self.total.available_permits()
+    }
+
+    /// A slot for `account`, or 503 with `Retry-After` when its share or every slot is in use.
+    pub fn try_acquire(&self, account: &str) -> Result<RunSlot, ApiError> {
+        let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
+        let mine = held.get(account).copied().unwrap_or(0);
+        if mine >= self.per_account {
+            return Err(ApiError::busy(
+                "busy",
+                format!(
+                    "`{account}` already runs {mine} calls, its share of the sandbox; retry shortly"
+                ),
+                1,
+            ));
+        }
+        let permit =
+            self.total.clone().try_acquire_owned().map_err(|_| {
+                ApiError::busy("busy", "all sandbox slots are busy; retry shortly", 1)
+            })?;
+        held.insert(account.to_owned(), mine + 1);
+        Ok(RunSlot {
+            _permit: permit,
+            account: account.to_owned(),
+            held: self.held.clone(),
+        })
+    }
+}
+
 /// The limits a version's manifest declares, for an input of `rows` rows.
 pub fn limits_for(record: &VersionRecord, rows: usize) -> Limits {
     smelt_conformance::budget_limits(&record.manifest.budget, rows)

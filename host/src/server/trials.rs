@@ -36,14 +36,9 @@ pub(crate) async fn trial(
     let input = smelt_runtime::input_from_json(&body.input, &loaded.descriptor)
         .map_err(|e| ApiError::unprocessable("invalid_input", e.to_string()))?;
     let limits = limits_for(&record, input.rows());
-    let Ok(permit) = state.runs.clone().try_acquire_owned() else {
+    let permit = state.runs.try_acquire(caller.name()).inspect_err(|_| {
         state.metrics.trial_rejected();
-        return Err(ApiError::busy(
-            "busy",
-            "all sandbox slots are busy; retry shortly",
-            1,
-        ));
-    };
+    })?;
     let run = state.sandbox.run(loaded.plugin, input, limits).await;
     drop(permit);
     let run = run?;
