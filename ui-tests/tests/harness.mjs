@@ -2,7 +2,7 @@
 // with a fresh data directory, accounts made through the API with the admin token, and the
 // example solutions published with the `smelt publish` command.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, mkdirSync, writeFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, mkdirSync, writeFileSync, rmSync, readdirSync, statSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -35,8 +35,9 @@ export async function startServer() {
     child.on("exit", (code) => { clearTimeout(timer); reject(new Error(`the demo exited ${code}: ${out}${stderr}`)); });
   });
   const admin = readFileSync(join(data, "admin.token"), "utf8").trim();
+  const provider = out.match(/provider\s+\S+\s+(\S+)/)[1];
   return {
-    base, admin, data,
+    base, admin, provider, data,
     async stop() {
       child.removeAllListeners("exit");
       child.kill("SIGTERM");
@@ -139,4 +140,37 @@ export async function checkPage(page, name, assert) {
 export function csv(path, text) {
   writeFileSync(path, text);
   return path;
+}
+
+/// Publishes dye-lot-color-qc 0.1.1, the hostile test build whose default kL is 2 (so results
+/// differ wherever L* differs), with the example's vectors at kL = 1 — as host/tests/all does.
+export async function publishDyeLot011(server) {
+  const build = join(ROOT, "target", "debug", "build");
+  const candidates = readdirSync(build)
+    .filter((d) => d.startsWith("smelt-artifacts-"))
+    .map((d) => join(build, d, "out", "hostile-dye-lot-v0-1-1.wasm"))
+    .filter((p) => existsSync(p))
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  if (candidates.length === 0) throw new Error("no hostile-dye-lot-v0-1-1.wasm: run cargo build first");
+  const dir = join(ROOT, "plugins", "dye-lot-color-qc");
+  const manifest = readFileSync(join(dir, "smelt.toml"), "utf8").replace('version = "0.1.0"', 'version = "0.1.1"');
+  const vectors = [];
+  for (const block of manifest.split("[[vectors]]").slice(1)) {
+    const field = (k) => block.match(new RegExp(`^${k} = "?([^"\\n]*)"?`, "m"))[1];
+    const input = JSON.parse(readFileSync(join(dir, field("input")), "utf8"));
+    input.params = { ...(input.params || {}), kl: 1.0 };
+    vectors.push({
+      name: field("name"), input,
+      expected: JSON.parse(readFileSync(join(dir, field("expected")), "utf8")),
+      tolerance: Number(field("tolerance")),
+    });
+  }
+  const form = new FormData();
+  form.append("manifest", manifest);
+  form.append("component", new Blob([readFileSync(candidates[0])]), "component.wasm");
+  form.append("vectors", JSON.stringify({ vectors }));
+  const response = await fetch(server.base + "/v1/packages/dye-lot-color-qc/0.1.1", {
+    method: "PUT", headers: { authorization: `Bearer ${server.provider}` }, body: form,
+  });
+  if (!response.ok) throw new Error(`publishing dye-lot 0.1.1: ${response.status} ${await response.text()}`);
 }

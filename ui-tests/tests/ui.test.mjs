@@ -8,7 +8,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  startServer, account, api, browser, signIn, checkPage, csv,
+  startServer, account, api, publishDyeLot011, browser, signIn, checkPage, csv,
 } from "./harness.mjs";
 
 /// The six examples `smelt demo` publishes.
@@ -29,6 +29,8 @@ before(async () => {
       await api(server, tokens.reviewer, "POST", `/v1/reviews/${name}/0.1.0/decision`, { decision: "approve", note: "ok" });
     }
   }
+  await publishDyeLot011(server);
+  await api(server, tokens.reviewer, "POST", "/v1/reviews/dye-lot-color-qc/0.1.1/decision", { decision: "approve", note: "ok" });
   await api(server, tokens.enterprise, "PUT", "/v1/profile", { industry: "textile-dyeing", employees: 120, revenue_wan_cny: 8000 });
   chrome = await browser();
 });
@@ -104,11 +106,14 @@ test("enterprise: search, try with a CSV and see the chart, deploy, invoke", asy
   await page.click("a.button");
   await page.waitForSelector("input[type=file]");
   await checkPage(page, "try-form", assert);
+  // 25 subgroups of 5 around 74.000 mm (σ ≈ 0.01, a fixed pseudo-random sequence); the last
+  // five shifted up by 0.03 mm, which breaks rule 1 on the X̄ chart.
+  let seed = 12345;
+  const noise = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return (seed / 2147483648 - 0.5) * 0.035; };
   let rows = "subgroup,value\n";
   for (let g = 1; g <= 25; g++) {
     for (let i = 0; i < 5; i++) {
-      const drift = g > 20 ? 0.05 : 0;
-      rows += `${g},${(74.0 + drift + 0.01 * Math.sin(g * 7 + i * 3)).toFixed(4)}\n`;
+      rows += `S${g},${(74.0 + (g > 20 ? 0.03 : 0) + noise()).toFixed(4)}\n`;
     }
   }
   await page.setInputFiles("#table-measurements", csv(join(files, "spc.csv"), rows));
@@ -151,11 +156,26 @@ test("enterprise: search, try with a CSV and see the chart, deploy, invoke", asy
   assert.match(await page.textContent("section.result"), /B2/);
   await checkPage(page, "deployment", assert);
 
-  // Upgrade check to the same version is refused with a clear message; history has the deploy.
-  await page.fill("#target", "^0.1");
+  // Upgrade to 0.1.1 (default kL = 2): the dry run's gate report shows the kept input's output
+  // differing, side by side, and does not switch.
+  await page.fill("#target", "=0.1.1");
   await page.locator("form.card").nth(1).locator("button[type=submit]").click();
-  await page.waitForSelector("p.error");
-  assert.match(await page.textContent("#history ~ div table"), /deploy/);
+  await page.waitForSelector("section.gate");
+  assert.match(await page.textContent("section.gate"), /不通过/);
+  assert.ok((await page.locator("section.gate ul.differences li").count()) > 0, "differences listed");
+  assert.equal(await page.locator("section.gate .side-by-side").first().locator("> div").count(), 2);
+  await checkPage(page, "upgrade-gate", assert);
+  // Forced, it switches; rollback returns to 0.1.0; the history has all three.
+  await page.fill("#target", "=0.1.1");
+  await page.uncheck("#dry");
+  await page.check("#force");
+  await page.locator("form.card").nth(1).locator("button[type=submit]").click();
+  await page.waitForSelector("section.gate");
+  assert.match(await page.textContent("section.gate"), /已切换/);
+  await page.locator("form.inline button[type=submit]").click();
+  await page.waitForSelector("p.ok[role=status]");
+  const history = await page.textContent("#history ~ div table");
+  for (const action of ["deploy", "upgrade", "rollback"]) assert.match(history, new RegExp(action));
 
   await page.goto(server.base + "/deployments");
   assert.match(await page.textContent("main"), /dye-lot-color-qc/);
@@ -197,7 +217,7 @@ test("reviewer: conformance with live progress, then approve", async () => {
   await page.waitForSelector("#conformance-form");
   await checkPage(page, "review-version", assert);
   await page.click("#conformance-form button");
-  await page.waitForSelector("#progress-log li");
+  await page.waitForSelector("#progress-log li", { timeout: 120_000 });
   await page.waitForSelector("table tr.outcome-pass", { timeout: 120_000 });
   await page.fill("#note", "checked against the references <b>ok</b>");
   await page.locator("form.card button[type=submit]").click();

@@ -281,6 +281,20 @@ pub(crate) async fn search(
 ) -> ApiResult<Json<Value>> {
     let Query(params) =
         params.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
+    let hits = search_hits(&state, &caller, params)?;
+    let cards = hits
+        .iter()
+        .map(|hit| card(&state, hit))
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(Json(json!({"packages": cards})))
+}
+
+/// The versions a search finds for `caller` (enterprises: listed ones only), in catalog order.
+pub(crate) fn search_hits(
+    state: &Shared,
+    caller: &Caller,
+    params: SearchParams,
+) -> ApiResult<Vec<VersionRecord>> {
     let query = SearchQuery {
         text: params.q.filter(|q| !q.trim().is_empty()),
         industry: params
@@ -306,28 +320,29 @@ pub(crate) async fn search(
     if caller.account.role == Role::Enterprise {
         let mut listed = Vec::with_capacity(hits.len());
         for hit in hits {
-            if super::reviews::listed(&state, &hit)? {
+            if super::reviews::listed(state, &hit)? {
                 listed.push(hit);
             }
         }
         hits = listed;
     }
-    let mut cards = Vec::with_capacity(hits.len());
-    for hit in &hits {
-        let mut card = summary(hit);
-        card["scores"] =
-            match state
-                .registry
-                .annotation(&hit.name, &hit.version, AnnotationKind::Scorecard)?
-            {
-                Some(a) => serde_json::from_str::<Value>(&a.json)
-                    .map(|v| v["scores"].clone())
-                    .unwrap_or(Value::Null),
-                None => Value::Null,
-            };
-        cards.push(card);
-    }
-    Ok(Json(json!({"packages": cards})))
+    Ok(hits)
+}
+
+/// A search result's card: [`summary`] plus the scorecard's sub-scores.
+pub(crate) fn card(state: &Shared, hit: &VersionRecord) -> ApiResult<Value> {
+    let mut card = summary(hit);
+    card["scores"] =
+        match state
+            .registry
+            .annotation(&hit.name, &hit.version, AnnotationKind::Scorecard)?
+        {
+            Some(a) => serde_json::from_str::<Value>(&a.json)
+                .map(|v| v["scores"].clone())
+                .unwrap_or(Value::Null),
+            None => Value::Null,
+        };
+    Ok(card)
 }
 
 pub(crate) async fn package(

@@ -25,6 +25,27 @@ pub struct CatalogQuery {
     price: String,
     #[serde(default)]
     lang: Option<String>,
+    /// 1-based page of the results.
+    #[serde(default = "first_page")]
+    page: usize,
+}
+
+fn first_page() -> usize {
+    1
+}
+
+/// Cards per catalog page: a screenful on a desktop, a short scroll on a phone.
+const PAGE_SIZE: usize = 24;
+
+fn page_link(q: &CatalogQuery, page: usize) -> String {
+    format!(
+        "/?q={}&industry={}&stage={}&scene={}&price={}&page={page}",
+        super::encode(&q.q),
+        super::encode(&q.industry),
+        super::encode(&q.stage),
+        super::encode(&q.scene),
+        super::encode(&q.price),
+    )
 }
 
 /// English for a vocabulary slug: the slug with spaces.
@@ -124,16 +145,22 @@ pub async fn index(ctx: Ctx, Query(q): Query<CatalogQuery>) -> UiResult {
         "scene": (!q.scene.is_empty()).then_some(&q.scene),
     }))
     .map_err(|e| ctx.error(e))?;
-    let axum::Json(result) = packages::search(State(ctx.state.clone()), caller, Ok(Query(params)))
-        .await
-        .map_err(|e| ctx.error(e))?;
+    // The API's search, with cards (a scorecard read each) built for the shown page only.
+    let hits = packages::search_hits(&ctx.state, &caller, params).map_err(|e| ctx.error(e))?;
     let max_price: Option<f64> = q.price.parse().ok();
-    let cards: Vec<&Value> = result["packages"]
-        .as_array()
+    let hits: Vec<_> = hits
         .into_iter()
-        .flatten()
-        .filter(|c| max_price.is_none_or(|m| c["price"]["deploy_cny"].as_f64().unwrap_or(0.0) <= m))
+        .filter(|h| max_price.is_none_or(|m| h.manifest.listing.price.deploy_cny <= m))
         .collect();
+    let pages = hits.len().div_ceil(PAGE_SIZE).max(1);
+    let page = q.page.clamp(1, pages);
+    let cards = hits
+        .iter()
+        .skip((page - 1) * PAGE_SIZE)
+        .take(PAGE_SIZE)
+        .map(|hit| packages::card(&ctx.state, hit))
+        .collect::<Result<Vec<Value>, _>>()
+        .map_err(|e| ctx.error(e))?;
     let industries: Vec<(String, String)> = Industry::ALL
         .iter()
         .map(|i| (i.slug().to_owned(), vocab_label(&ctx, i.slug(), i.zh())))
@@ -165,13 +192,28 @@ pub async fn index(ctx: Ctx, Query(q): Query<CatalogQuery>) -> UiResult {
                 (select(&ctx, "price", ctx.t("price"), &q.price, &prices))
                 button type="submit" { (ctx.t("search")) }
             }
-            p.count aria-live="polite" { (cards.len()) " " (ctx.t("results")) }
+            p.count aria-live="polite" { (hits.len()) " " (ctx.t("results")) }
             @if cards.is_empty() {
                 p { (ctx.t("no_results")) }
             }
             ul.cards {
                 @for card in &cards {
                     (card_markup(&ctx, card))
+                }
+            }
+            @if pages > 1 {
+                nav.pager aria-label=(ctx.t("pages")) {
+                    ul {
+                        @for p in 1..=pages {
+                            li {
+                                @if p == page {
+                                    span aria-current="page" { (p) }
+                                } @else {
+                                    a href=(page_link(&q, p)) { (p) }
+                                }
+                            }
+                        }
+                    }
                 }
             }
         },

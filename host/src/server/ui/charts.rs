@@ -147,7 +147,7 @@ fn control_chart(ctx: &Ctx, points: &Value, limits: &Value) -> Option<Markup> {
         "{}: {} {}, {} {}",
         ctx.t("control_chart"),
         means.len(),
-        ctx.t("rows"),
+        ctx.t("subgroups"),
         violations,
         ctx.t("violation")
     );
@@ -199,10 +199,11 @@ fn gantt(ctx: &Ctx, schedule: &Value) -> Option<Markup> {
         }
     }
     let label = format!(
-        "{}: {} {}, makespan {}",
+        "{}: {} {}, {} {}",
         ctx.t("gantt"),
         job_ids.len(),
-        ctx.t("rows"),
+        ctx.t("jobs"),
+        ctx.t("makespan"),
         num(end, 2)
     );
     Some(html! {

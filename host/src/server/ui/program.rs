@@ -74,11 +74,11 @@ fn wizard(ctx: &Ctx, list: &Value, profile: Option<&Value>, result: Option<Marku
                     }
                 }
                 div.field {
-                    label for="p-employees" { (ctx.t("enterprises")) " (employees)" }
+                    label for="p-employees" { (ctx.t("employees")) }
                     input #p-employees name="employees" type="number" min="1" required value=(profile.map(|p| cell(&p["profile"]["employees"])).unwrap_or_default());
                 }
                 div.field {
-                    label for="p-revenue" { "revenue (万元)" }
+                    label for="p-revenue" { (ctx.t("revenue")) }
                     input #p-revenue name="revenue_wan_cny" type="number" min="0" step="any" required value=(profile.map(|p| cell(&p["profile"]["revenue_wan_cny"])).unwrap_or_default());
                 }
                 button type="submit" { (ctx.t("save")) }
@@ -351,7 +351,7 @@ pub async fn matches_page(ctx: Ctx, Path(id): Path<String>) -> UiResult {
                 }
             }
             @if let Some(rejected) = m["rejected"].as_array().filter(|r| !r.is_empty()) {
-                h2 { (ctx.t("fail")) " (" (rejected.len()) ")" }
+                h2 { (ctx.t("rejected_candidates")) " (" (rejected.len()) ")" }
                 ul {
                     @for r in rejected {
                         li { code { (r["name"].as_str().unwrap_or_default()) } ": "

@@ -18,7 +18,13 @@ document.addEventListener("DOMContentLoaded", () => {
       body: new URLSearchParams(new FormData(form)),
       credentials: "same-origin",
     });
-    if (!response.ok) { form.submit(); return; }
+    if (!response.ok) {
+      const li = document.createElement("li");
+      li.textContent = response.status + " " + response.statusText;
+      log.appendChild(li);
+      button.disabled = false;
+      return;
+    }
     const { job } = await response.json();
     let shown = 0;
     const poll = async () => {
@@ -27,7 +33,13 @@ document.addEventListener("DOMContentLoaded", () => {
       const state = await r.json();
       for (const e of state.events.slice(shown)) {
         bar.max = e.total;
-        if (e.event === "finished") {
+        if (e.event === "started") {
+          const li = document.createElement("li");
+          li.className = "running";
+          li.textContent = e.id + " …";
+          log.appendChild(li);
+        } else if (e.event === "finished") {
+          log.querySelector("li.running")?.remove();
           bar.value = e.index + 1;
           const li = document.createElement("li");
           const outcome = typeof e.result.outcome === "string" ? e.result.outcome : Object.keys(e.result.outcome || {})[0];
