@@ -622,7 +622,25 @@ fn descriptor_problems(d: &Descriptor) -> Vec<String> {
     for name in duplicates(d.metrics.iter().map(|m| m.name.as_str())) {
         problems.push(format!("metric `{name}` is declared twice"));
     }
+    // Names and choices reach terminals and pages verbatim (error messages, the catalog), so
+    // none may carry control characters such as terminal escape sequences.
+    let names = d
+        .inputs
+        .iter()
+        .chain(&d.outputs)
+        .flat_map(|t| std::iter::once(&t.name).chain(t.columns.iter().map(|c| &c.name)))
+        .chain(d.params.iter().map(|p| &p.name))
+        .chain(d.params.iter().flat_map(|p| &p.choices))
+        .chain(d.metrics.iter().map(|m| &m.name));
+    for name in names {
+        if name.chars().any(char::is_control) {
+            problems.push(format!("the name `{name}` contains control characters"));
+        }
+    }
     problems
+        .iter()
+        .map(|p| smelt_runtime::neutralise(p))
+        .collect()
 }
 
 /// Problems with a package vector against the descriptor: its input must be accepted, and its

@@ -28,6 +28,7 @@ const HOSTILE: &[&str] = &[
     "unknown-import",
     "random-flood",
     "filesystem",
+    "escape-names",
     "on-cue",
     "dye-lot-v0-1-1",
 ];

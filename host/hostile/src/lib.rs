@@ -16,13 +16,24 @@ pub struct Hostile;
 
 impl Solution for Hostile {
     fn describe() -> Descriptor {
-        Descriptor::new(
+        let d = Descriptor::new(
             "hostile",
             env!("CARGO_PKG_VERSION"),
             "Misbehaves on purpose",
         )
         .input(TableSpec::new("data", "Anything").column(ColumnSpec::float64("x", "", "A number")))
-        .output(TableSpec::new("out", "Echo").column(ColumnSpec::float64("x", "", "A number")))
+        .output(TableSpec::new("out", "Echo").column(ColumnSpec::float64("x", "", "A number")));
+        if cfg!(feature = "escape-names") {
+            // A metric whose name clears the screen and retitles the terminal of whoever
+            // reads it.
+            d.metric(MetricSpec::new(
+                "\x1b[2J\x1b]0;pwned\x07rows",
+                "",
+                "Rows seen",
+            ))
+        } else {
+            d
+        }
     }
 
     fn run(input: Input) -> Result<Output, SolutionError> {

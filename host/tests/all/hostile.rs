@@ -67,6 +67,13 @@ fn refused_uploads() -> Vec<(&'static str, Vec<u8>, u16, &'static str)> {
             422,
             "conformance_failed",
         ),
+        // A metric named with terminal escape sequences.
+        (
+            "escape-names",
+            read("escape-names"),
+            422,
+            "conformance_failed",
+        ),
         (
             "core-module",
             b"\0asm\x01\0\0\0".to_vec(),
@@ -224,7 +231,12 @@ async fn benign_trials_succeed_while_hostile_components_attack() {
                     )
                     .await;
                     let code = body["error"]["code"].as_str().unwrap_or("").to_owned();
-                    seen.push((format!("upload {name}"), status.as_u16(), code, true));
+                    seen.push((
+                        format!("upload {name}"),
+                        status.as_u16(),
+                        code,
+                        no_escapes(&body.to_string()),
+                    ));
                 } else {
                     let cue = Cue::ALL[k];
                     let trial = json!({"package": "hostile", "version": "0.1.0",
