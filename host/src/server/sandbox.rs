@@ -230,3 +230,37 @@ pub fn cost_cny(record: &VersionRecord, fuel: u64) -> f64 {
     let compute = fuel as f64 / 1e9 * COMPUTE_CNY_PER_GFUEL;
     ((price + compute) * 1e6).round() / 1e6
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_account_holds_at_most_half_the_slots_and_frees_them_on_drop() {
+        let slots = RunSlots::new(4);
+        let a1 = slots.try_acquire("mallory").unwrap();
+        let a2 = slots.try_acquire("mallory").unwrap();
+        let refused = slots.try_acquire("mallory").err().unwrap();
+        assert_eq!((refused.code, refused.retry_after), ("busy", Some(1)));
+        assert!(refused.message.contains("its share"), "{}", refused.message);
+        let b1 = slots.try_acquire("wujiang-dyeing").unwrap();
+        let _b2 = slots.try_acquire("wujiang-dyeing").unwrap();
+        assert_eq!(slots.available_permits(), 0);
+        drop(b1);
+        let c = slots.try_acquire("third").unwrap();
+        assert!(slots.try_acquire("fourth").is_err(), "every slot is in use");
+        drop((a1, a2, c));
+        assert_eq!(slots.available_permits(), 3);
+        let _again = slots.try_acquire("mallory").unwrap();
+        assert!(slots.held.lock().unwrap().get("third").is_none());
+    }
+
+    #[test]
+    fn a_single_slot_is_shared_by_everyone() {
+        let slots = RunSlots::new(1);
+        let held = slots.try_acquire("a").unwrap();
+        assert!(slots.try_acquire("b").is_err());
+        drop(held);
+        assert!(slots.try_acquire("b").is_ok());
+    }
+}
