@@ -2,7 +2,8 @@
 //! plugin on a large input, through the runtime as a component (model → WIT conversion,
 //! instantiate, copy into and out of linear memory, the wasm code under fuel and epoch checks)
 //! vs the very same Rust crate called natively on the same input (the SDK's types, built from the
-//! same data). Native and wasm runs alternate; the best of several runs of each is kept.
+//! same data). Native and wasm runs alternate; the best of several runs of each is kept. A third
+//! column runs the same component with fuel metering switched off, to show what metering costs.
 //!
 //! `cargo bench --workspace --bench native` (SMELT_BENCH_RUNS sets the runs, default 5;
 //! SMELT_BENCH_SCALE multiplies the input sizes, default 1.0).
@@ -182,6 +183,11 @@ fn main() {
     ];
 
     let runtime = Runtime::new().expect("runtime");
+    let unmetered = Runtime::with_config(&smelt_runtime::RuntimeConfig {
+        fuel_metering: false,
+        ..smelt_runtime::RuntimeConfig::default()
+    })
+    .expect("runtime without fuel");
     let limits = Limits {
         memory_bytes: 1 << 30,
         output_bytes: 1 << 30,
@@ -190,17 +196,18 @@ fn main() {
         ..Limits::default()
     };
     println!(
-        "{:<20} {:<34} {:>12} {:>12} {:>7} {:>14}",
-        "plugin", "input", "native ms", "wasm ms", "ratio", "fuel"
+        "{:<20} {:<34} {:>10} {:>10} {:>7} {:>14} {:>10} {:>7}",
+        "plugin", "input", "native ms", "wasm ms", "ratio", "fuel", "no-fuel", "ratio"
     );
     for (name, what, json, native) in cases {
-        let plugin = runtime
-            .load(&std::fs::read(smelt_artifacts::plugin(name)).expect("component"))
-            .expect("load");
+        let bytes = std::fs::read(smelt_artifacts::plugin(name)).expect("component");
+        let plugin = runtime.load(&bytes).expect("load");
+        let bare = unmetered.load(&bytes).expect("load without fuel");
         let descriptor = plugin.describe().expect("describe");
         let input = input_from_json(&json, &descriptor)
             .unwrap_or_else(|e| panic!("{name}: bench input: {e}"));
-        let (mut best_native, mut best_wasm) = (Duration::MAX, Duration::MAX);
+        let (mut best_native, mut best_wasm, mut best_bare) =
+            (Duration::MAX, Duration::MAX, Duration::MAX);
         let mut fuel = 0;
         for _ in 0..runs {
             let t = Instant::now();
@@ -213,15 +220,23 @@ fn main() {
             best_wasm = best_wasm.min(t.elapsed());
             fuel = run.usage.fuel;
             run.output.unwrap_or_else(|e| panic!("{name} in wasm: {e}"));
+
+            let t = Instant::now();
+            let run = bare.run(&input, &limits);
+            best_bare = best_bare.min(t.elapsed());
+            run.output
+                .unwrap_or_else(|e| panic!("{name} in wasm without fuel: {e}"));
         }
         println!(
-            "{:<20} {:<34} {:>12.3} {:>12.3} {:>6.2}× {:>14}",
+            "{:<20} {:<34} {:>10.3} {:>10.3} {:>6.2}× {:>14} {:>10.3} {:>6.2}×",
             name,
             what,
             best_native.as_secs_f64() * 1e3,
             best_wasm.as_secs_f64() * 1e3,
             best_wasm.as_secs_f64() / best_native.as_secs_f64(),
-            fuel
+            fuel,
+            best_bare.as_secs_f64() * 1e3,
+            best_bare.as_secs_f64() / best_native.as_secs_f64(),
         );
     }
 }

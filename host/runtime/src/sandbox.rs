@@ -75,6 +75,9 @@ pub struct RuntimeConfig {
     /// Where compiled components are kept across restarts (see [`crate::CacheStats`]); `None`
     /// compiles every component on first load.
     pub cache_dir: Option<PathBuf>,
+    /// Meter every call in fuel (the basis of usage, cost and the fuel limit). Only benchmarks
+    /// turn it off, to measure what metering costs; calls then report 0 fuel.
+    pub fuel_metering: bool,
 }
 
 impl Default for RuntimeConfig {
@@ -90,6 +93,7 @@ impl Default for RuntimeConfig {
             // runs and conformance add a handful more.
             pool_slots: 128,
             cache_dir: None,
+            fuel_metering: true,
         }
     }
 }
@@ -302,6 +306,7 @@ struct Inner {
     // Dropping the sender stops the epoch ticker thread.
     _ticker: mpsc::Sender<()>,
     epoch_tick: Duration,
+    fuel_metering: bool,
 }
 
 /// The sandbox: one engine, one linker, one epoch ticker, and a cache of compiled plugins by
@@ -323,6 +328,7 @@ pub struct Plugin {
     pre: Arc<v0_1_0::PluginPre<StoreData>>,
     engine: Engine,
     epoch_tick: Duration,
+    fuel_metering: bool,
     digest: String,
     imports: Arc<Vec<String>>,
     size: usize,
@@ -490,7 +496,7 @@ impl Runtime {
         wasm.strategy(wasmtime::Strategy::Cranelift)
             .wasm_component_model(true)
             .wasm_memory64(false)
-            .consume_fuel(true)
+            .consume_fuel(config.fuel_metering)
             .epoch_interruption(true)
             .max_wasm_stack(config.max_wasm_stack)
             .parallel_compilation(true)
@@ -547,6 +553,7 @@ impl Runtime {
                 cache,
                 _ticker: stop,
                 epoch_tick: tick,
+                fuel_metering: config.fuel_metering,
             }),
         })
     }
@@ -592,6 +599,7 @@ impl Runtime {
             pre: Arc::new(pre),
             engine: self.inner.engine.clone(),
             epoch_tick: self.inner.epoch_tick,
+            fuel_metering: self.inner.fuel_metering,
             digest: digest.clone(),
             imports: Arc::new(imports),
             size: bytes.len(),
@@ -679,13 +687,23 @@ impl Plugin {
         };
         let mut store = Store::new(&self.engine, data);
         store.limiter(|d| &mut d.limiter);
-        store
-            .set_fuel(limits.fuel)
-            .map_err(|e| Error::Internal(format!("fuel: {e}")))?;
+        if self.fuel_metering {
+            store
+                .set_fuel(limits.fuel)
+                .map_err(|e| Error::Internal(format!("fuel: {e}")))?;
+        }
         let ticks = limits
             .timeout_ms
             .div_ceil(self.epoch_tick.as_millis().max(1) as u64)
             .max(1);
+        // wasmtime caps what one guest → host transfer may allocate (128 MiB by default); the
+        // output limit is the cap that matters here, so a call allowed a large output can return
+        // it (the output is counted again, exactly, against `output_bytes` after the call).
+        store.set_hostcall_fuel(
+            usize::try_from(limits.output_bytes.saturating_mul(4))
+                .unwrap_or(usize::MAX)
+                .max(128 << 20),
+        );
         store.set_epoch_deadline(ticks);
         store.epoch_deadline_trap();
         Ok((store, stdout, stderr))
@@ -748,7 +766,10 @@ impl Plugin {
             .instantiate(&mut store)
             .and_then(|plugin| f(&plugin, &mut store));
         let wall_ms = started.elapsed().as_secs_f64() * 1000.0;
-        let fuel = limits.fuel.saturating_sub(store.get_fuel().unwrap_or(0));
+        let fuel = match store.get_fuel() {
+            Ok(left) => limits.fuel.saturating_sub(left),
+            Err(_) => 0,
+        };
         let data = store.into_data();
         let usage = Usage {
             fuel,
