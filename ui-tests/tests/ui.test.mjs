@@ -162,7 +162,9 @@ test("enterprise: search, try with a CSV and see the chart, deploy, invoke", asy
   await page.locator("form.card").nth(1).locator("button[type=submit]").click();
   await page.waitForSelector("section.gate");
   assert.match(await page.textContent("section.gate"), /不通过/);
-  assert.ok((await page.locator("section.gate ul.differences li").count()) > 0, "differences listed");
+  // The output diff side by side: where, the current version's value, the candidate's.
+  assert.ok((await page.locator("section.gate table.differences tbody tr").count()) > 0, "differences listed");
+  assert.match(await page.textContent("section.gate table.differences"), /delta_e00/);
   assert.equal(await page.locator("section.gate .side-by-side").first().locator("> div").count(), 2);
   await checkPage(page, "upgrade-gate", assert);
   // Forced, it switches; rollback returns to 0.1.0; the history has all three.
@@ -216,8 +218,13 @@ test("reviewer: conformance with live progress, then approve", async () => {
   await page.click(`a[href='/review/${PENDING}/0.1.0']`);
   await page.waitForSelector("#conformance-form");
   await checkPage(page, "review-version", assert);
+  await page.waitForSelector("#conformance-form[data-live]", { state: "attached" });
   await page.click("#conformance-form button");
   await page.waitForSelector("#progress-log li", { timeout: 120_000 });
+  await page.waitForSelector("#progress-done a", { timeout: 120_000 });
+  assert.ok(Number(await page.getAttribute("#progress", "value")) > 0, "progress advanced");
+  await page.keyboard.press("Enter"); // the link has the focus
+
   await page.waitForSelector("table tr.outcome-pass", { timeout: 120_000 });
   await page.fill("#note", "checked against the references <b>ok</b>");
   await page.locator("form.card button[type=submit]").click();

@@ -323,30 +323,44 @@ pub fn radar(label: &str, axes: &[(String, f64, f64)]) -> Markup {
     }
 }
 
-/// Horizontal bars of `(label, value, target)`; the target, when there is one, as a tick.
-pub fn bars(id: &str, label: &str, items: &[(String, f64, Option<f64>)]) -> Markup {
+/// A bar of [`bars`]: its label, value, optional target (drawn as a tick) and the text shown
+/// beside it.
+pub struct Bar {
+    pub label: String,
+    pub value: f64,
+    pub target: Option<f64>,
+    pub text: String,
+}
+
+/// Horizontal bars; a target, when there is one, as a tick.
+pub fn bars(id: &str, label: &str, items: &[Bar]) -> Markup {
     let row = 28.0;
-    let left = 200.0;
+    let left = 260.0;
     let height = PAD_T + row * items.len().max(1) as f64 + 8.0;
-    let (_, hi) = bounds(items.iter().flat_map(|(_, v, t)| [Some(*v), *t]).flatten());
+    let (_, hi) = bounds(
+        items
+            .iter()
+            .flat_map(|b| [Some(b.value), b.target])
+            .flatten(),
+    );
     let hi = if hi.is_finite() && hi > 0.0 {
         hi * 1.1
     } else {
         1.0
     };
-    let x = Scale::new(0.0, hi, left, W - PAD_R - 60.0);
+    let x = Scale::new(0.0, hi, left, W - PAD_R - 90.0);
     html! {
         svg.chart id=(id) viewBox={ "0 0 " (W) " " (f(height)) } role="img" aria-label=(label) {
             title { (label) }
-            @for (i, (name, v, target)) in items.iter().enumerate() {
+            @for (i, bar) in items.iter().enumerate() {
                 @let y = PAD_T + row * i as f64;
-                text x=(f(left - 8.0)) y=(f(y + row * 0.6)) text-anchor="end" { (name) }
-                rect.bar.ok x=(f(left)) y=(f(y + 4.0)) width=(f((x.at(*v) - left).max(0.5))) height=(f(row - 10.0)) {
-                    title { (name) ": " (num(*v, 2)) @if let Some(t) = target { " / " (num(*t, 2)) } }
+                text x=(f(left - 8.0)) y=(f(y + row * 0.6)) text-anchor="end" { (bar.label) }
+                rect.bar.ok x=(f(left)) y=(f(y + 4.0)) width=(f((x.at(bar.value) - left).max(0.5))) height=(f(row - 10.0)) {
+                    title { (bar.label) ": " (bar.text) }
                 }
-                text x=(f(x.at(*v) + 4.0)) y=(f(y + row * 0.6)) { (num(*v, 2)) @if let Some(t) = target { " / " (num(*t, 2)) } }
-                @if let Some(t) = target {
-                    line.target x1=(f(x.at(*t))) x2=(f(x.at(*t))) y1=(f(y + 1.0)) y2=(f(y + row - 3.0)) {}
+                text x=(f(x.at(bar.value.max(bar.target.unwrap_or(0.0))) + 6.0)) y=(f(y + row * 0.6)) { (bar.text) }
+                @if let Some(t) = bar.target {
+                    line.target x1=(f(x.at(t))) x2=(f(x.at(t))) y1=(f(y + 1.0)) y2=(f(y + row - 3.0)) {}
                 }
             }
         }

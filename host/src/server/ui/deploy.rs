@@ -369,11 +369,33 @@ fn gate_report(ctx: &Ctx, result: &Value, report: &Value) -> Markup {
                 @if run["equal"] == json!(true) {
                     p.ok { (ctx.t("no_differences")) }
                 } @else {
-                    ul.differences { @for d in run["differences"].as_array().into_iter().flatten() { li { (d.as_str().unwrap_or_default()) } } }
+                    div.scroll tabindex="0" role="region" aria-label=(ctx.t("differences")) {
+                        table.differences {
+                            caption { (ctx.t("differences")) " (" (cell(&run["difference_count"])) ")" }
+                            thead { tr { th scope="col" { (ctx.t("where")) } th scope="col" { (ctx.t("current")) } th scope="col" { (ctx.t("candidate")) } } }
+                            tbody {
+                                @for d in run["differences"].as_array().into_iter().flatten() {
+                                    @let (place, old, new) = split_difference(d.as_str().unwrap_or_default());
+                                    tr { td { code { (place) } } td { (old) } td { (new) } }
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }
     }
+}
+
+/// A gate difference, `<where>: expected <current>, got <candidate>`, as its three parts (the
+/// whole text as the place when it has another form).
+fn split_difference(d: &str) -> (&str, &str, &str) {
+    if let Some((place, rest)) = d.rsplit_once(": expected ")
+        && let Some((old, new)) = rest.rsplit_once(", got ")
+    {
+        return (place, old, new);
+    }
+    (d, "", "")
 }
 
 /// POST `/deployments/{id}/rollback`.
@@ -398,4 +420,28 @@ pub async fn rollback(
     };
     let (acceptance, record, d) = load(&ctx, &live, &id).await.map_err(|e| ctx.error(e))?;
     Ok(detail(&ctx, &id, &acceptance, &record, &d, Some(extra)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn differences_split_into_place_current_candidate() {
+        assert_eq!(
+            split_difference("table `results`, column `delta_e00`, row 1: expected 3.4, got 2.9"),
+            ("table `results`, column `delta_e00`, row 1", "3.4", "2.9")
+        );
+        assert_eq!(
+            split_difference("the new version fails: timeout"),
+            ("the new version fails: timeout", "", "")
+        );
+    }
+
+    #[test]
+    fn times_are_civil_utc() {
+        assert_eq!(time(&json!(0)), "1970-01-01 00:00 UTC");
+        assert_eq!(time(&json!(1_709_210_096_000u64)), "2024-02-29 12:34 UTC");
+        assert_eq!(time(&Value::Null), "—");
+    }
 }

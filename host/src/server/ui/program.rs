@@ -10,6 +10,7 @@ use smelt_registry::Role;
 use smelt_registry::manifest::{Industry, Scene};
 
 use super::catalog::industry_label;
+use super::charts::Bar;
 use super::{Ctx, Lang, UiResult, body, cell, charts, encode, num, see_other};
 use crate::server::program;
 
@@ -326,6 +327,10 @@ pub async fn create_need(ctx: Ctx, Form(form): Form<Vec<(String, String)>>) -> U
     Ok(see_other(&format!("/needs/{}", encode(id))))
 }
 
+/// Filtered-out candidates listed by name and reason; the count is always complete. With a
+/// catalog of hundreds, the full list would bury the matches.
+const MAX_REJECTED_SHOWN: usize = 50;
+
 /// GET `/needs/{id}`: matches with their reasons, and the candidates filtered out.
 pub async fn matches_page(ctx: Ctx, Path(id): Path<String>) -> UiResult {
     let caller = ctx.require(&[Role::Enterprise], "matching")?.clone();
@@ -353,7 +358,7 @@ pub async fn matches_page(ctx: Ctx, Path(id): Path<String>) -> UiResult {
             @if let Some(rejected) = m["rejected"].as_array().filter(|r| !r.is_empty()) {
                 h2 { (ctx.t("rejected_candidates")) " (" (rejected.len()) ")" }
                 ul {
-                    @for r in rejected {
+                    @for r in rejected.iter().take(MAX_REJECTED_SHOWN) {
                         li { code { (r["name"].as_str().unwrap_or_default()) } ": "
                             @for (i, reason) in r["reasons"].as_array().into_iter().flatten().enumerate() { @if i > 0 { "; " } (bilingual(&ctx, reason)) } }
                     }
@@ -372,30 +377,34 @@ pub async fn dashboard_page(ctx: Ctx) -> UiResult {
         .await
         .map_err(|e| ctx.error(e))?;
     let board = &result["dashboard"];
-    let progress: Vec<(String, f64, Option<f64>)> = board["progress"]
+    // Progress as the share of each target reached (targets differ by orders of magnitude).
+    let progress: Vec<Bar> = board["progress"]
         .as_array()
         .into_iter()
         .flatten()
-        .map(|p| {
-            (
-                bilingual(&ctx, &p["name"]),
-                p["achieved"].as_f64().unwrap_or(0.0),
-                p["target"].as_f64(),
-            )
+        .map(|p| Bar {
+            label: bilingual(&ctx, &p["name"]),
+            value: p["percent"].as_f64().unwrap_or(0.0),
+            target: Some(100.0),
+            text: format!(
+                "{} / {} ({}%)",
+                cell(&p["achieved"]),
+                cell(&p["target"]),
+                num(p["percent"].as_f64().unwrap_or(0.0), 1)
+            ),
         })
         .collect();
-    let levels = |key: &str| -> Vec<(String, f64, Option<f64>)> {
+    let levels = |key: &str| -> Vec<Bar> {
         board[key]
             .as_array()
             .into_iter()
             .flatten()
             .enumerate()
-            .map(|(level, n)| {
-                (
-                    format!("{} {level}", ctx.t("level")),
-                    n.as_f64().unwrap_or(0.0),
-                    None,
-                )
+            .map(|(level, n)| Bar {
+                label: super::catalog::level(&ctx, level as u64),
+                value: n.as_f64().unwrap_or(0.0),
+                target: None,
+                text: cell(n),
             })
             .collect()
     };
@@ -405,10 +414,15 @@ pub async fn dashboard_page(ctx: Ctx) -> UiResult {
         .flatten()
         .map(|(k, v)| (industry_label(&ctx, k), v))
         .collect();
-    let per_industry = |field: &str| -> Vec<(String, f64, Option<f64>)> {
+    let per_industry = |field: &str| -> Vec<Bar> {
         industries
             .iter()
-            .map(|(name, v)| (name.clone(), v[field].as_f64().unwrap_or(0.0), None))
+            .map(|(name, v)| Bar {
+                label: name.clone(),
+                value: v[field].as_f64().unwrap_or(0.0),
+                target: None,
+                text: cell(&v[field]),
+            })
             .collect()
     };
     Ok(ctx.page(
@@ -429,20 +443,18 @@ pub async fn dashboard_page(ctx: Ctx) -> UiResult {
                 }
             }
             section aria-labelledby="levels" {
-                h2 #levels { (ctx.t("level")) }
+                h2 #levels { (ctx.t("levels")) }
                 div.side-by-side {
-                    figure.chart { (charts::bars("levels-before", &format!("{} · {}", ctx.t("level"), ctx.t("from")), &levels("levels_before"))) }
-                    figure.chart { (charts::bars("levels-after", &format!("{} · {}", ctx.t("level"), ctx.t("to")), &levels("levels_after"))) }
+                    figure.chart { (charts::bars("levels-before", ctx.t("first_assessment"), &levels("levels_before"))) }
+                    figure.chart { (charts::bars("levels-after", ctx.t("latest_assessment"), &levels("levels_after"))) }
                 }
             }
             section aria-labelledby="industries" {
                 h2 #industries { (ctx.t("by_industry")) }
-                div.side-by-side {
-                    figure.chart { (charts::bars("ind-enterprises", ctx.t("enterprises"), &per_industry("enterprises"))) }
-                    figure.chart { (charts::bars("ind-solutions", ctx.t("solutions"), &per_industry("solutions"))) }
-                    figure.chart { (charts::bars("ind-trials", ctx.t("trials"), &per_industry("trials"))) }
-                    figure.chart { (charts::bars("ind-deployments", ctx.t("deployments"), &per_industry("deployments"))) }
-                }
+                figure.chart { (charts::bars("ind-enterprises", ctx.t("enterprises"), &per_industry("enterprises"))) }
+                figure.chart { (charts::bars("ind-solutions", ctx.t("solutions"), &per_industry("solutions"))) }
+                figure.chart { (charts::bars("ind-trials", ctx.t("trials"), &per_industry("trials"))) }
+                figure.chart { (charts::bars("ind-deployments", ctx.t("deployment_count"), &per_industry("deployments"))) }
             }
         },
     ))

@@ -95,6 +95,10 @@ pub async fn version_page(ctx: Ctx, Path((name, version)): Path<(String, String)
                         label for="progress" { (ctx.t("progress")) }
                         progress #progress max="1" value="0" {}
                         ol #progress-log aria-live="polite" {}
+                        p #progress-done role="status" hidden {
+                            (ctx.t("conformance_done")) " — "
+                            a href={ "/review/" (name) "/" (version) } { (ctx.t("scorecard")) }
+                        }
                     }
                     (super::catalog::scorecard(&ctx, &record["scorecard"]))
                 }

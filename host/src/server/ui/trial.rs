@@ -273,10 +273,14 @@ pub async fn run(
 pub fn output(ctx: &Ctx, result: &Value, d: &Descriptor, input: &Value) -> Markup {
     let out = &result["output"];
     let findings: Vec<&Value> = out["findings"].as_array().into_iter().flatten().collect();
-    let worst_by_row = |row: usize| -> Option<&'static str> {
+    // A finding marks row `row` of the table it names, or of the first output table when it
+    // names none.
+    let first = first_table(out);
+    let worst_by_row = |table: &str, row: usize| -> Option<&'static str> {
         let mut worst = None;
         for f in &findings {
-            if f["row"].as_u64() == Some(row as u64) {
+            let names = f["table"].as_str().unwrap_or(first);
+            if names == table && f["row"].as_u64() == Some(row as u64) {
                 let s = severity_class(f["severity"].as_str().unwrap_or_default());
                 if worst.is_none() || s == "sev-error" {
                     worst = Some(s);
@@ -328,7 +332,7 @@ pub fn output(ctx: &Ctx, result: &Value, d: &Descriptor, input: &Value) -> Marku
             }
             h3 { (ctx.t("outputs")) }
             @for (name, table) in out["tables"].as_object().into_iter().flatten() {
-                (json_table(name, table, &|row| if name == first_table(out) { worst_by_row(row) } else { None }))
+                (json_table(name, table, &|row| worst_by_row(name, row)))
             }
             h3 { (ctx.t("usage")) }
             dl.facts {

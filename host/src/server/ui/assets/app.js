@@ -1,9 +1,10 @@
 // smelt web UI: the one place that needs script is live conformance progress; every page
 // works without it (the form falls back to a normal POST that waits for the suite).
 "use strict";
-document.addEventListener("DOMContentLoaded", () => {
+function liveConformance() {
   const form = document.getElementById("conformance-form");
-  if (!form) return;
+  if (!form || form.dataset.live) return;
+  form.dataset.live = "1";
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const box = document.getElementById("progress-box");
@@ -49,7 +50,12 @@ document.addEventListener("DOMContentLoaded", () => {
       }
       shown = state.events.length;
       if (state.done) {
-        if (state.done.ok) { window.location.reload(); }
+        if (state.done.ok) {
+          // The stored scorecard is on the page once reloaded; the reviewer chooses when.
+          const done = document.getElementById("progress-done");
+          done.hidden = false;
+          done.querySelector("a").focus();
+        }
         else {
           const li = document.createElement("li");
           li.textContent = state.done.error;
@@ -62,4 +68,9 @@ document.addEventListener("DOMContentLoaded", () => {
     };
     poll();
   });
-});
+}
+if (document.readyState === "loading") {
+  document.addEventListener("DOMContentLoaded", liveConformance);
+} else {
+  liveConformance();
+}
