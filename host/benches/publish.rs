@@ -43,6 +43,17 @@ fn median<S, T>(
     times[times.len() / 2]
 }
 
+/// CPU time this thread has used (the first field of /proc/thread-self/schedstat, in ns).
+fn thread_cpu() -> Duration {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").expect("schedstat");
+    let ns: u64 = stat
+        .split_whitespace()
+        .next()
+        .and_then(|v| v.parse().ok())
+        .expect("schedstat's first field");
+    Duration::from_nanos(ns)
+}
+
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
@@ -186,25 +197,36 @@ fn main() {
         .collect();
     let file = tempfile::NamedTempFile::new().expect("temp file");
     std::fs::write(file.path(), &big).expect("writing the temp file");
+    // Wall time and CPU time (this thread's from /proc/thread-self/schedstat, sha256sum's user +
+    // sys from bash's `time`): on a shared machine the CPU times are the fair comparison.
     let mut ours = Vec::new();
     let mut theirs = Vec::new();
     for _ in 0..3 {
-        let t = Instant::now();
+        let (t, cpu) = (Instant::now(), thread_cpu());
         let expected = hex::encode(Sha256::digest(&big));
-        ours.push(t.elapsed());
+        ours.push((t.elapsed(), thread_cpu() - cpu));
         let t = Instant::now();
-        let out = std::process::Command::new("sha256sum")
+        let out = std::process::Command::new("bash")
+            .arg("-c")
+            .arg("TIMEFORMAT='%3U %3S'; time sha256sum \"$0\"")
             .arg(file.path())
             .output()
             .expect("running sha256sum");
-        theirs.push(t.elapsed());
+        let wall = t.elapsed();
         let printed = String::from_utf8_lossy(&out.stdout);
         assert!(printed.starts_with(&expected), "sha256sum agrees");
+        let cpu: f64 = String::from_utf8_lossy(&out.stderr)
+            .split_whitespace()
+            .filter_map(|v| v.parse::<f64>().ok())
+            .sum();
+        theirs.push((wall, Duration::from_secs_f64(cpu)));
     }
-    ours.sort();
-    theirs.sort();
     let mib = big.len() as f64 / f64::from(1 << 20);
-    let (ours_mbs, theirs_mbs) = (mib / ours[1].as_secs_f64(), mib / theirs[1].as_secs_f64());
+    let best = |runs: &[(Duration, Duration)], pick: fn(&(Duration, Duration)) -> Duration| {
+        mib / runs.iter().map(pick).min().expect("runs").as_secs_f64()
+    };
+    let (ours_wall, theirs_wall) = (best(&ours, |r| r.0), best(&theirs, |r| r.0));
+    let (ours_cpu, theirs_cpu) = (best(&ours, |r| r.1), best(&theirs, |r| r.1));
 
     let mib_s = |d: Duration| SIZE as f64 / f64::from(1 << 20) / d.as_secs_f64();
     println!(
@@ -251,8 +273,12 @@ fn main() {
         ms(http_publish)
     );
     println!(
-        "SHA-256 on 256 MiB: sha2 {ours_mbs:.0} MiB/s, sha256sum {theirs_mbs:.0} MiB/s: ratio {:.2}× (target ≥ 0.8×)",
-        ours_mbs / theirs_mbs
+        "SHA-256 on 256 MiB, best of 3, by CPU time: sha2 {ours_cpu:.0} MiB/s, sha256sum {theirs_cpu:.0} MiB/s: ratio {:.2}× (target ≥ 0.8×)",
+        ours_cpu / theirs_cpu
+    );
+    println!(
+        "  by wall time: sha2 {ours_wall:.0} MiB/s, sha256sum {theirs_wall:.0} MiB/s: ratio {:.2}×",
+        ours_wall / theirs_wall
     );
     println!(
         "  SHA-NI on this CPU: {}",
