@@ -2,7 +2,7 @@
 //! (1,000 versions of the colour-QC component under distinct names, spread over the four
 //! industries; 900 approved with a scorecard, 100 pending), then the real binary serves it and
 //! each page is fetched over loopback with a signed-in session: the first (cold) request and
-//! p50/p99 of the next ones. Times are client-side over loopback, an upper bound on the
+//! p50/p99 of the next ones. The JSON routes behind the heaviest pages are timed alongside. Times are client-side over loopback, an upper bound on the
 //! server's own render time.
 //!
 //! `cargo bench -p smelt --bench ui` (SMELT_BENCH_LISTINGS sets the count, default 1000;
@@ -217,6 +217,10 @@ fn main() {
             ("review queue", "/review".into(), session("reviewer")),
             ("review version", "/review/bench-solution-0000/0.1.0".into(), session("reviewer")),
             ("dashboard", "/dashboard".into(), session("admin")),
+            // The JSON API behind the two heaviest pages, for comparison (bearer, no UI).
+            ("api: matches", format!("/v1/needs/{need}/matches"), format!("bearer {enterprise}")),
+            ("api: dashboard", "/v1/dashboard".into(), format!("bearer {admin}")),
+            ("api: packages", "/v1/packages".into(), format!("bearer {enterprise}")),
         ];
         let mut rows = Vec::new();
         for (label, path, cookie) in pages {
@@ -224,12 +228,12 @@ fn main() {
             let mut bytes = 0;
             for _ in 0..=calls {
                 let t = Instant::now();
-                let response = http
-                    .get(format!("{base}{path}"))
-                    .header("cookie", &cookie)
-                    .send()
-                    .await
-                    .unwrap();
+                let request = http.get(format!("{base}{path}"));
+                let request = match cookie.strip_prefix("bearer ") {
+                    Some(token) => request.bearer_auth(token),
+                    None => request.header("cookie", &cookie),
+                };
+                let response = request.send().await.unwrap();
                 assert_eq!(response.status(), 200, "{label} {path}");
                 bytes = response.bytes().await.unwrap().len();
                 times.push(t.elapsed());
