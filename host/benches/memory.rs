@@ -80,7 +80,8 @@ fn main() {
     }
     drop(registry);
 
-    let server = common::Server::start(&data, &["--max-runs", &conns.to_string()]);
+    // One account may hold half the slots: 2 × conns lets every connection run at once.
+    let server = common::Server::start(&data, &["--max-runs", &(2 * conns).to_string()]);
     let pid = server.pid();
     let started_kib = settled_rss(pid);
     let rt = tokio::runtime::Runtime::new().expect("tokio runtime");
