@@ -253,9 +253,14 @@ pub(crate) struct Catalog {
 /// One listed version with its searchable text, lower-cased once.
 struct Listed {
     record: VersionRecord,
-    /// Both titles and the summary, lower-cased.
-    text: [String; 3],
+    /// Both titles and the summary, lower-cased, joined by [`TEXT_SEPARATOR`]: one substring
+    /// search per listing instead of three.
+    text: String,
 }
+
+/// Joins the searchable fields of a [`Listed`]; a needle containing it is matched field by
+/// field instead, so no match ever spans two fields.
+const TEXT_SEPARATOR: char = '\n';
 
 /// A handle on one registry data directory. Cheap to clone; `Send + Sync`.
 #[derive(Clone)]
@@ -620,7 +625,15 @@ impl Registry {
                 None => 0,
                 Some(n) if name.as_str() == n => 0,
                 Some(n) if name.as_str().contains(n.as_str()) => 1,
-                Some(n) if listed.text.iter().any(|t| t.contains(n.as_str())) => 2,
+                Some(n) if !n.contains(TEXT_SEPARATOR) && listed.text.contains(n.as_str()) => 2,
+                Some(n)
+                    if n.contains(TEXT_SEPARATOR)
+                        && [&l.title.zh, &l.title.en, &record.manifest.package.summary]
+                            .iter()
+                            .any(|t| t.to_lowercase().contains(n.as_str())) =>
+                {
+                    2
+                }
                 Some(_) => continue,
             };
             hits.push((rank, record));
@@ -649,11 +662,9 @@ impl Registry {
             let Some(version) = &pkg.listed else { continue };
             let record = self.version(&pkg.name, version)?;
             let l = &record.manifest.listing;
-            let text = [
-                l.title.zh.to_lowercase(),
-                l.title.en.to_lowercase(),
-                record.manifest.package.summary.to_lowercase(),
-            ];
+            let text = [&l.title.zh, &l.title.en, &record.manifest.package.summary]
+                .map(|t| t.to_lowercase())
+                .join(&TEXT_SEPARATOR.to_string());
             listed.push(Listed { record, text });
         }
         let listed = Arc::new(listed);
