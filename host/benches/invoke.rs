@@ -2,14 +2,18 @@
 //! loopback vs the same call made directly on the runtime in-process, for the colour-QC plugin
 //! on 1,000 batches. Both run in this one process's run, so the ratio holds on a noisy machine.
 //!
-//! `cargo bench -p smelt --bench invoke` (SMELT_BENCH_CALLS sets the count, default 300).
+//! `cargo bench --workspace --bench invoke` (SMELT_BENCH_CALLS sets the count, default 300).
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+mod common;
+
 use std::time::{Duration, Instant};
+
+use common::{Server, account, approve, publish};
 
 use serde_json::{Value, json};
 use smelt_runtime::{Limits, Runtime, input_from_json};
+
+const PLUGIN: &str = "dye-lot-color-qc";
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize].as_secs_f64() * 1e3
@@ -29,7 +33,7 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(300);
     let input_json = input(1000);
-    let wasm = std::fs::read(smelt_artifacts::plugin("dye-lot-color-qc")).unwrap();
+    let wasm = std::fs::read(smelt_artifacts::plugin(PLUGIN)).unwrap();
     let dir = tempfile::tempdir().unwrap();
 
     // Direct, in-process: the baseline.
@@ -48,81 +52,27 @@ fn main() {
     }
 
     // Over HTTP: the real binary, a deployment, and invoke.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_smelt"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--data"])
-        .arg(dir.path().join("data"))
-        .env("SMELT_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let base = loop {
-        let line = lines.next().unwrap().unwrap();
-        if let Some(url) = line.strip_prefix("smelt listening on ") {
-            break url.to_owned();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    let admin = std::fs::read_to_string(dir.path().join("data/admin.token"))
-        .unwrap()
-        .trim()
-        .to_owned();
+    let server = Server::start(&dir.path().join("data"), &[]);
+    let base = server.base.clone();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let http = reqwest::Client::new();
     let over_http = rt.block_on(async {
-        let post = |path: &str, token: &str, body: Value| {
-            http.post(format!("{base}{path}"))
-                .bearer_auth(token)
-                .json(&body)
-                .send()
-        };
-        let account = |name: &'static str, role: &'static str| {
-            let req = post("/v1/accounts", &admin, json!({"name": name, "role": role}));
-            async move {
-                req.await.unwrap().json::<Value>().await.unwrap()["token"]
-                    .as_str()
-                    .unwrap()
-                    .to_owned()
-            }
-        };
-        let provider = account("bench-provider", "provider").await;
-        let reviewer = account("bench-reviewer", "reviewer").await;
-        let enterprise = account("bench-factory", "enterprise").await;
-        let dir = smelt_artifacts::plugin_dir("dye-lot-color-qc");
-        let bundle =
-            smelt_runtime::VectorBundle::from_package_dir(std::path::Path::new(dir)).unwrap();
-        let form = reqwest::multipart::Form::new()
-            .text(
-                "manifest",
-                std::fs::read_to_string(format!("{dir}/smelt.toml")).unwrap(),
-            )
-            .text("vectors", serde_json::to_string(&bundle).unwrap())
-            .part("component", reqwest::multipart::Part::bytes(wasm.clone()));
-        let published = http
-            .put(format!("{base}/v1/packages/dye-lot-color-qc/0.1.0"))
-            .bearer_auth(&provider)
-            .multipart(form)
+        let provider = account(&http, &server, "bench-provider", "provider").await;
+        let reviewer = account(&http, &server, "bench-reviewer", "reviewer").await;
+        let enterprise = account(&http, &server, "bench-factory", "enterprise").await;
+        let status = publish(&http, &server, &provider, PLUGIN, "0.1.0", wasm.clone()).await;
+        assert_eq!(status, 201);
+        approve(&http, &server, &reviewer, PLUGIN, "0.1.0").await;
+        let deployed: Value = http
+            .post(format!("{base}/v1/deployments"))
+            .bearer_auth(&enterprise)
+            .json(&json!({"package": PLUGIN, "version": "^0.1"}))
             .send()
             .await
+            .unwrap()
+            .json()
+            .await
             .unwrap();
-        assert_eq!(published.status().as_u16(), 201);
-        post(
-            "/v1/reviews/dye-lot-color-qc/0.1.0/decision",
-            &reviewer,
-            json!({"decision": "approve"}),
-        )
-        .await
-        .unwrap();
-        let deployed: Value = post(
-            "/v1/deployments",
-            &enterprise,
-            json!({"package": "dye-lot-color-qc", "version": "^0.1"}),
-        )
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
         let id = deployed["deployment"]["id"]
             .as_str()
             .expect("deployment id")
@@ -150,8 +100,7 @@ fn main() {
         }
         times
     });
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(server);
 
     direct.sort();
     let mut over_http = over_http;

@@ -11,11 +11,12 @@ mod common;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{Server, account, approve, env_or};
+use common::{Server, account, approve, env_or, publish_manifest};
 use serde_json::{Value, json};
 
 const PLUGIN: &str = "dye-lot-color-qc";
 
+/// Publishes the example as `version`: its manifest says so, and so does the component.
 async fn publish_version(
     http: &reqwest::Client,
     server: &Server,
@@ -31,25 +32,8 @@ async fn publish_version(
             &format!("version = \"{version}\""),
             1,
         );
-    let bundle = smelt_runtime::VectorBundle::from_package_dir(Path::new(dir)).expect("vectors");
-    let form = reqwest::multipart::Form::new()
-        .text("manifest", manifest)
-        .text("vectors", serde_json::to_string(&bundle).expect("vectors"))
-        .part("component", reqwest::multipart::Part::bytes(component));
-    let response = http
-        .put(format!("{}/v1/packages/{PLUGIN}/{version}", server.base))
-        .bearer_auth(token)
-        .multipart(form)
-        .send()
-        .await
-        .expect("publish");
-    let status = response.status();
-    assert_eq!(
-        status.as_u16(),
-        201,
-        "publishing {version}: {}",
-        response.text().await.unwrap_or_default()
-    );
+    let status = publish_manifest(http, server, token, PLUGIN, version, manifest, component).await;
+    assert_eq!(status, 201, "publishing {version}");
 }
 
 /// The component with the version it describes itself as (`0.1.0`, from CARGO_PKG_VERSION in its

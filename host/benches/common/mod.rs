@@ -85,12 +85,24 @@ pub async fn publish(
     component: Vec<u8>,
 ) -> u16 {
     let dir = smelt_artifacts::plugin_dir(plugin);
+    let manifest = std::fs::read_to_string(format!("{dir}/smelt.toml")).expect("smelt.toml");
+    publish_manifest(http, server, token, plugin, version, manifest, component).await
+}
+
+/// [`publish`] with the example's `manifest` text given (e.g. edited to another version).
+pub async fn publish_manifest(
+    http: &reqwest::Client,
+    server: &Server,
+    token: &str,
+    plugin: &str,
+    version: &str,
+    manifest: String,
+    component: Vec<u8>,
+) -> u16 {
+    let dir = smelt_artifacts::plugin_dir(plugin);
     let bundle = smelt_runtime::VectorBundle::from_package_dir(Path::new(dir)).expect("vectors");
     let form = reqwest::multipart::Form::new()
-        .text(
-            "manifest",
-            std::fs::read_to_string(format!("{dir}/smelt.toml")).expect("smelt.toml"),
-        )
+        .text("manifest", manifest)
         .text(
             "vectors",
             serde_json::to_string(&bundle).expect("vectors JSON"),
