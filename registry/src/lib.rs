@@ -34,7 +34,7 @@
 //! | package, version, resolve | [`Registry::package`], [`Registry::version`], [`Registry::resolve`], [`Registry::package_names`] |
 //! | yank | [`Registry::yank`], [`Registry::unyank`] |
 //! | blobs by digest | [`Registry::blob`] |
-//! | search | [`Registry::search`] with a [`SearchQuery`] |
+//! | search | [`Registry::search`] with a [`SearchQuery`]; [`Registry::catalog`] and [`CatalogSnapshot::search`] to page without copies |
 //! | reviews, scorecards | [`Registry::annotate`] / [`Registry::annotation`] with [`AnnotationKind`] |
 //! | deployments, assessments, needs, usage | [`Registry::docs`] → [`Docs`] ([`Docs::put_audited`] for audited state changes) |
 //! | audit | [`Registry::audit_append`], [`Registry::audit_list`], [`Registry::verify`] |
@@ -89,8 +89,8 @@ pub use docs::Docs;
 pub use error::{Error, Result};
 pub use manifest::Manifest;
 pub use registry::{
-    Annotation, AnnotationKind, Package, PublishRequest, Published, Registry, SearchQuery,
-    VersionEntry, VersionRecord,
+    Annotation, AnnotationKind, CatalogSnapshot, Package, PublishRequest, Published, Registry,
+    SearchQuery, VersionEntry, VersionRecord,
 };
 pub use space::MIN_FREE_BYTES;
 pub use storage::{Entries, SledStorage, Storage, Txn};

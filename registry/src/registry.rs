@@ -247,7 +247,26 @@ pub(crate) struct Inner {
 #[derive(Default)]
 pub(crate) struct Catalog {
     generation: AtomicU64,
-    built: Mutex<Option<(u64, Arc<Vec<Listed>>)>>,
+    /// Bumped after every committed annotation: what callers derive from the catalog plus
+    /// annotations (review state, scores) is stale when [`Registry::catalog_changes`] moves.
+    annotations: AtomicU64,
+    built: Mutex<Option<(u64, Arc<CatalogSnapshot>)>>,
+}
+
+/// The catalog at one moment: each package's listed version (its highest non-yanked release,
+/// or highest non-yanked pre-release when it has none), in name order. Immutable; from
+/// [`Registry::catalog`]. Positions are stable within one snapshot, so callers can keep data
+/// of their own beside it, indexed the same way.
+pub struct CatalogSnapshot {
+    listed: Vec<Listed>,
+}
+
+impl std::fmt::Debug for CatalogSnapshot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CatalogSnapshot")
+            .field("listed", &self.listed.len())
+            .finish()
+    }
 }
 
 /// One listed version with its searchable text, lower-cased once.
@@ -261,6 +280,71 @@ struct Listed {
 /// Joins the searchable fields of a [`Listed`]; a needle containing it is matched field by
 /// field instead, so no match ever spans two fields.
 const TEXT_SEPARATOR: char = '\n';
+
+impl CatalogSnapshot {
+    /// Listed versions.
+    pub fn len(&self) -> usize {
+        self.listed.len()
+    }
+
+    /// True when nothing is listed.
+    pub fn is_empty(&self) -> bool {
+        self.listed.is_empty()
+    }
+
+    /// The listed version at `position` (from [`CatalogSnapshot::search`] or `0..len()`).
+    pub fn get(&self, position: usize) -> Option<&VersionRecord> {
+        self.listed.get(position).map(|l| &l.record)
+    }
+
+    /// Every listed version, in name order.
+    pub fn records(&self) -> impl ExactSizeIterator<Item = &VersionRecord> {
+        self.listed.iter().map(|l| &l.record)
+    }
+
+    /// The positions of the listed versions matching every filter of `query`, by relevance of
+    /// the text match (exact name, then name containing the text, then title or summary) and
+    /// then by name. Nothing is cloned: a caller pages through the positions.
+    pub fn search(&self, query: &SearchQuery) -> Vec<usize> {
+        let needle = query
+            .text
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_lowercase);
+        let mut hits = Vec::new();
+        for (position, listed) in self.listed.iter().enumerate() {
+            let record = &listed.record;
+            let name = &record.name;
+            let l = &record.manifest.listing;
+            if query.industry.is_some_and(|i| !l.industries.contains(&i))
+                || query.stage.is_some_and(|s| !l.stages.contains(&s))
+                || query.scene.is_some_and(|s| !l.scenes.contains(&s))
+            {
+                continue;
+            }
+            let rank: u8 = match &needle {
+                None => 0,
+                Some(n) if name.as_str() == n => 0,
+                Some(n) if name.as_str().contains(n.as_str()) => 1,
+                Some(n) if !n.contains(TEXT_SEPARATOR) && listed.text.contains(n.as_str()) => 2,
+                Some(n)
+                    if n.contains(TEXT_SEPARATOR)
+                        && [&l.title.zh, &l.title.en, &record.manifest.package.summary]
+                            .iter()
+                            .any(|t| t.to_lowercase().contains(n.as_str())) =>
+                {
+                    2
+                }
+                Some(_) => continue,
+            };
+            hits.push((rank, position));
+        }
+        // The catalog is in name order, so sorting by rank and then position orders by name.
+        hits.sort_unstable();
+        hits.into_iter().map(|(_, position)| position).collect()
+    }
+}
 
 /// A handle on one registry data directory. Cheap to clone; `Send + Sync`.
 #[derive(Clone)]
@@ -603,52 +687,17 @@ impl Registry {
     /// has no release) if it matches every filter. Ordered by relevance of the text match
     /// (exact name, then name containing the text, then title or summary) and then by name.
     pub fn search(&self, query: &SearchQuery) -> Result<Vec<VersionRecord>> {
-        let needle = query
-            .text
-            .as_deref()
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map(str::to_lowercase);
         let catalog = self.catalog()?;
-        let mut hits = Vec::new();
-        for listed in catalog.iter() {
-            let record = &listed.record;
-            let name = &record.name;
-            let l = &record.manifest.listing;
-            if query.industry.is_some_and(|i| !l.industries.contains(&i))
-                || query.stage.is_some_and(|s| !l.stages.contains(&s))
-                || query.scene.is_some_and(|s| !l.scenes.contains(&s))
-            {
-                continue;
-            }
-            let rank = match &needle {
-                None => 0,
-                Some(n) if name.as_str() == n => 0,
-                Some(n) if name.as_str().contains(n.as_str()) => 1,
-                Some(n) if !n.contains(TEXT_SEPARATOR) && listed.text.contains(n.as_str()) => 2,
-                Some(n)
-                    if n.contains(TEXT_SEPARATOR)
-                        && [&l.title.zh, &l.title.en, &record.manifest.package.summary]
-                            .iter()
-                            .any(|t| t.to_lowercase().contains(n.as_str())) =>
-                {
-                    2
-                }
-                Some(_) => continue,
-            };
-            hits.push((rank, record));
-        }
-        hits.sort_by(|(ra, a), (rb, b)| ra.cmp(rb).then_with(|| a.name.cmp(&b.name)));
-        Ok(hits.into_iter().map(|(_, r)| r.clone()).collect())
+        Ok(catalog
+            .search(query)
+            .into_iter()
+            .map(|i| catalog.listed[i].record.clone())
+            .collect())
     }
 
-    /// Marks the in-memory catalog stale (after a write that may change what is listed).
-    fn catalog_changed(&self) {
-        self.inner.catalog.generation.fetch_add(1, Ordering::AcqRel);
-    }
-
-    /// The current catalog, rebuilt from storage if a write happened since it was built.
-    fn catalog(&self) -> Result<Arc<Vec<Listed>>> {
+    /// The current catalog snapshot (rebuilt from storage if a publish, yank or un-yank
+    /// happened since the last one was built).
+    pub fn catalog(&self) -> Result<Arc<CatalogSnapshot>> {
         let catalog = &self.inner.catalog;
         let generation = catalog.generation.load(Ordering::Acquire);
         if let Some((built, listed)) = &*catalog.built.lock().unwrap_or_else(|p| p.into_inner())
@@ -667,14 +716,32 @@ impl Registry {
                 .join(&TEXT_SEPARATOR.to_string());
             listed.push(Listed { record, text });
         }
-        let listed = Arc::new(listed);
+        let snapshot = Arc::new(CatalogSnapshot { listed });
         let mut built = catalog.built.lock().unwrap_or_else(|p| p.into_inner());
         // Keep it only if no write landed while it was read.
         if catalog.generation.load(Ordering::Acquire) == generation {
-            *built = Some((generation, listed.clone()));
+            *built = Some((generation, snapshot.clone()));
         }
-        Ok(listed)
+        Ok(snapshot)
     }
+
+    /// A counter that moves after every committed write that changes the catalog (publish,
+    /// yank, un-yank) or any annotation (review, scorecard). Data derived from a
+    /// [`CatalogSnapshot`] and annotations, read after this returned `n`, is current as long
+    /// as it still returns `n`.
+    pub fn catalog_changes(&self) -> u64 {
+        let catalog = &self.inner.catalog;
+        catalog
+            .generation
+            .load(Ordering::Acquire)
+            .wrapping_add(catalog.annotations.load(Ordering::Acquire))
+    }
+
+    /// Marks the in-memory catalog stale (after a write that may change what is listed).
+    fn catalog_changed(&self) {
+        self.inner.catalog.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
     /// Attaches (replaces) an annotation on an existing version; reviewer or admin; audited.
     pub fn annotate(
         &self,
@@ -686,7 +753,7 @@ impl Registry {
     ) -> Result<Annotation> {
         check_json(kind.slug(), json)?;
         let action = format!("set {}", kind.slug());
-        self.store().run(|tx| {
+        let annotation = self.store().run(|tx| {
             accounts::require_role(tx, actor, &[Role::Reviewer, Role::Admin], &action)?;
             if tx.get(&keys::version(name, version))?.is_none() {
                 return Err(Error::not_found(format!("{name}@{version}")));
@@ -702,7 +769,13 @@ impl Registry {
             )?;
             audit::append(tx, actor, kind.slug(), &format!("{name}@{version}"), json)?;
             Ok(annotation)
-        })
+        });
+        // After the commit (or a failure, harmlessly): see `catalog_changes`.
+        self.inner
+            .catalog
+            .annotations
+            .fetch_add(1, Ordering::AcqRel);
+        annotation
     }
 
     /// The annotation of `kind` on a version, if any.

@@ -3,7 +3,8 @@
 //! [`rank`] takes a [`Need`] and the [`Candidate`]s the server knows (one per listed version),
 //! drops those that fail a **hard filter**, scores the rest and sorts them.
 //!
-//! Hard filters, each reported with its reason in [`Matches::rejected`]:
+//! Hard filters, each reported as a [`Rejection`] (a code, its figures, and text in both
+//! languages when serialized) in [`Matches::rejected`]:
 //! - approved by a reviewer and not suspended;
 //! - serves the need's industry;
 //! - covers at least one needed scene;
@@ -417,7 +418,121 @@ pub struct Rejected {
     /// Version.
     pub version: String,
     /// Every filter it failed.
-    pub reasons: Vec<Bilingual>,
+    pub reasons: Vec<Rejection>,
+}
+
+/// Why a hard filter removed a candidate: a stable code and the figures behind it. Matching
+/// 10,000 listings rejects most of them; their sentences are formatted only when asked for
+/// ([`Rejection::text`]) or serialized — as `{"code", "zh", "en"}` — not by [`rank`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Rejection {
+    /// Not approved by a reviewer.
+    NotApproved,
+    /// Suspended (动态调整).
+    Suspended,
+    /// Does not serve the need's industry.
+    Industry {
+        /// The need's industry.
+        industry: Industry,
+    },
+    /// Covers none of the needed scenes.
+    Scenes,
+    /// Expected cost over the budget.
+    OverBudget {
+        /// Expected cost, CNY.
+        cost_cny: f64,
+        /// One-off price, CNY.
+        deploy_cny: f64,
+        /// Price per 1,000 runs, CNY.
+        per_1k_runs_cny: f64,
+        /// Runs the cost assumes.
+        runs: u64,
+        /// The need's budget, CNY.
+        budget_cny: f64,
+    },
+    /// Deploys past the need's deadline.
+    PastDeadline {
+        /// Days to deploy.
+        deploy_days: u16,
+        /// The need's deadline, days.
+        deadline_days: u32,
+    },
+}
+
+impl Rejection {
+    /// Every code, in the order [`rank`] checks the filters.
+    pub const CODES: [&'static str; 6] = [
+        "not_approved",
+        "suspended",
+        "industry",
+        "scenes",
+        "over_budget",
+        "past_deadline",
+    ];
+
+    /// The stable code: one of [`Rejection::CODES`].
+    pub fn code(&self) -> &'static str {
+        Self::CODES[match self {
+            Rejection::NotApproved => 0,
+            Rejection::Suspended => 1,
+            Rejection::Industry { .. } => 2,
+            Rejection::Scenes => 3,
+            Rejection::OverBudget { .. } => 4,
+            Rejection::PastDeadline { .. } => 5,
+        }]
+    }
+
+    /// The reason in both languages.
+    pub fn text(&self) -> Bilingual {
+        match *self {
+            Rejection::NotApproved => {
+                text("尚未通过评审".into(), "not approved by a reviewer".into())
+            }
+            Rejection::Suspended => text("已被暂停上架".into(), "suspended".into()),
+            Rejection::Industry { industry } => text(
+                format!("不服务于{}行业", industry.zh()),
+                format!("does not serve the {} industry", industry.slug()),
+            ),
+            Rejection::Scenes => text(
+                "不覆盖任何所需场景".into(),
+                "covers none of the needed scenes".into(),
+            ),
+            Rejection::OverBudget {
+                cost_cny,
+                deploy_cny,
+                per_1k_runs_cny,
+                runs,
+                budget_cny,
+            } => text(
+                format!("预计费用 {cost_cny:.2} 元超出预算 {budget_cny:.2} 元"),
+                format!(
+                    "expected cost {cost_cny:.2} CNY (deploy {deploy_cny:.2} + {runs} runs at {per_1k_runs_cny:.2}/1k) exceeds the budget of {budget_cny:.2} CNY"
+                ),
+            ),
+            Rejection::PastDeadline {
+                deploy_days,
+                deadline_days,
+            } => text(
+                format!("部署需 {deploy_days} 天，超过期限 {deadline_days} 天"),
+                format!("deploys in {deploy_days} days, past the deadline of {deadline_days} days"),
+            ),
+        }
+    }
+}
+
+impl Serialize for Rejection {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let Bilingual { zh, en } = self.text();
+        let mut out = serializer.serialize_struct("Rejection", 3)?;
+        out.serialize_field("code", self.code())?;
+        out.serialize_field("zh", &zh)?;
+        out.serialize_field("en", &en)?;
+        out.end()
+    }
 }
 
 /// The answer to a need.
@@ -569,51 +684,38 @@ fn scene_list(scenes: &[Scene], constrained: &BTreeSet<Scene>, sep: &str, tag: &
         .join(sep)
 }
 
-/// The reasons a candidate fails the hard filters (empty when it passes).
-fn hard_filter(need: &Need, c: &Candidate, runs: u64) -> Vec<Bilingual> {
+/// The filters a candidate fails, in [`Rejection::CODES`] order (empty when it passes).
+fn hard_filter(need: &Need, c: &Candidate, runs: u64) -> Vec<Rejection> {
     let mut out = Vec::new();
     if !c.approved {
-        out.push(text(
-            "尚未通过评审".into(),
-            "not approved by a reviewer".into(),
-        ));
+        out.push(Rejection::NotApproved);
     }
     if c.suspended {
-        out.push(text("已被暂停上架".into(), "suspended".into()));
+        out.push(Rejection::Suspended);
     }
     if !c.industries.contains(&need.industry) {
-        out.push(text(
-            format!("不服务于{}行业", need.industry.zh()),
-            format!("does not serve the {} industry", need.industry.slug()),
-        ));
+        out.push(Rejection::Industry {
+            industry: need.industry,
+        });
     }
     if !need.scenes.iter().any(|s| c.scenes.contains(s)) {
-        out.push(text(
-            "不覆盖任何所需场景".into(),
-            "covers none of the needed scenes".into(),
-        ));
+        out.push(Rejection::Scenes);
     }
     let cost = c.expected_cost(runs);
     if cost > need.budget_cny {
-        out.push(text(
-            format!("预计费用 {cost:.2} 元超出预算 {:.2} 元", need.budget_cny),
-            format!(
-                "expected cost {cost:.2} CNY (deploy {:.2} + {runs} runs at {:.2}/1k) exceeds the budget of {:.2} CNY",
-                c.deploy_cny, c.per_1k_runs_cny, need.budget_cny
-            ),
-        ));
+        out.push(Rejection::OverBudget {
+            cost_cny: cost,
+            deploy_cny: c.deploy_cny,
+            per_1k_runs_cny: c.per_1k_runs_cny,
+            runs,
+            budget_cny: need.budget_cny,
+        });
     }
     if u32::from(c.deploy_days) > need.deadline_days {
-        out.push(text(
-            format!(
-                "部署需 {} 天，超过期限 {} 天",
-                c.deploy_days, need.deadline_days
-            ),
-            format!(
-                "deploys in {} days, past the deadline of {} days",
-                c.deploy_days, need.deadline_days
-            ),
-        ));
+        out.push(Rejection::PastDeadline {
+            deploy_days: c.deploy_days,
+            deadline_days: need.deadline_days,
+        });
     }
     out
 }

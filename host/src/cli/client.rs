@@ -398,6 +398,15 @@ pub struct SearchArgs {
     /// A scene slug or its Chinese name, e.g. quality / 质量管理
     #[arg(long)]
     pub scene: Option<String>,
+    /// Largest one-off deploy price, CNY.
+    #[arg(long)]
+    pub max_deploy_cny: Option<String>,
+    /// Results per page (1–200; the server's default is 50).
+    #[arg(long)]
+    pub limit: Option<String>,
+    /// Results to skip (the next page: --offset 50).
+    #[arg(long)]
+    pub offset: Option<String>,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
@@ -413,6 +422,9 @@ pub async fn search(args: SearchArgs) -> anyhow::Result<()> {
         ("industry", &args.industry),
         ("stage", &args.stage),
         ("scene", &args.scene),
+        ("max_deploy_cny", &args.max_deploy_cny),
+        ("limit", &args.limit),
+        ("offset", &args.offset),
     ]
     .into_iter()
     .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
@@ -445,6 +457,17 @@ pub async fn search(args: SearchArgs) -> anyhow::Result<()> {
             p["title"]["zh"].as_str().unwrap_or(""),
         );
     }
-    println!("{} solution(s)", packages.len());
+    let total = body["total"].as_u64().unwrap_or(packages.len() as u64);
+    let shown_to = body["offset"].as_u64().unwrap_or(0) + packages.len() as u64;
+    if packages.len() as u64 == total {
+        println!("{total} solution(s)");
+    } else if shown_to < total {
+        println!(
+            "{} of {total} solution(s) shown; the next ones with --offset {shown_to}",
+            packages.len()
+        );
+    } else {
+        println!("{} of {total} solution(s) shown", packages.len());
+    }
     Ok(())
 }

@@ -70,7 +70,7 @@ pub const ROUTES: &[Route] = &[
         method: "get",
         path: "/v1/packages",
         roles: ANY,
-        summary: "Search the catalog (q, industry, stage, scene)",
+        summary: "Search the catalog, a page at a time: {packages, total, limit, offset}",
     },
     Route {
         method: "get",
@@ -184,7 +184,7 @@ pub const ROUTES: &[Route] = &[
         method: "get",
         path: "/v1/needs/{id}/matches",
         roles: &["enterprise"],
-        summary: "Solutions matching an own need, tried on its sample data",
+        summary: "Solutions matching an own need, tried on its sample data; rejected ones paged",
     },
     Route {
         method: "get",
@@ -254,7 +254,66 @@ pub const ROUTES: &[Route] = &[
     },
 ];
 
-/// The OpenAPI 3.1 document, generated from [`ROUTES`].
+/// The query parameters of the GET routes that take any: path, name, JSON Schema (as text),
+/// description. A bad value is a 400 naming the parameter.
+const QUERY_PARAMS: &[(&str, &str, &str, &str)] = &[
+    (
+        "/v1/packages",
+        "q",
+        r#"{"type":"string"}"#,
+        "Text in the name, titles or summary",
+    ),
+    (
+        "/v1/packages",
+        "industry",
+        r#"{"type":"string"}"#,
+        "Sub-industry slug",
+    ),
+    (
+        "/v1/packages",
+        "stage",
+        r#"{"type":"string"}"#,
+        "Business stage slug",
+    ),
+    (
+        "/v1/packages",
+        "scene",
+        r#"{"type":"string"}"#,
+        "Scene slug or Chinese name",
+    ),
+    (
+        "/v1/packages",
+        "max_deploy_cny",
+        r#"{"type":"number","minimum":0}"#,
+        "Largest one-off deploy price, CNY",
+    ),
+    (
+        "/v1/packages",
+        "limit",
+        r#"{"type":"integer","minimum":1,"maximum":200,"default":50}"#,
+        "Cards per page",
+    ),
+    (
+        "/v1/packages",
+        "offset",
+        r#"{"type":"integer","minimum":0,"default":0}"#,
+        "Matches skipped before the page",
+    ),
+    (
+        "/v1/needs/{id}/matches",
+        "rejected_limit",
+        r#"{"type":"integer","minimum":0,"maximum":500,"default":50}"#,
+        "Rejected candidates per answer",
+    ),
+    (
+        "/v1/needs/{id}/matches",
+        "rejected_offset",
+        r#"{"type":"integer","minimum":0,"default":0}"#,
+        "Rejected candidates skipped",
+    ),
+];
+
+/// The OpenAPI 3.1 document, generated from [`ROUTES`] and [`QUERY_PARAMS`].
 pub fn openapi() -> Value {
     let mut paths = serde_json::Map::new();
     for route in ROUTES {
@@ -263,6 +322,15 @@ pub fn openapi() -> Value {
             .split('/')
             .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
             .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
+            .chain(
+                QUERY_PARAMS
+                    .iter()
+                    .filter(|(path, ..)| route.method == "get" && *path == route.path)
+                    .map(|(_, name, schema, description)| {
+                        let schema: Value = serde_json::from_str(schema).unwrap_or(Value::Null);
+                        json!({"name": name, "in": "query", "required": false, "schema": schema, "description": description})
+                    }),
+            )
             .collect();
         let security = if route.roles.is_empty() {
             json!([])

@@ -6,6 +6,7 @@ mod accounts;
 mod auth;
 mod deployments;
 mod error;
+mod listings;
 mod meta;
 mod packages;
 mod program;
@@ -69,6 +70,8 @@ pub struct AppState {
     pub runs: sandbox::RunSlots,
     pub metrics: Metrics,
     pub publish_limiter: packages::RateLimiter,
+    /// The catalog with review states, scores and matching candidates (search, matching).
+    pub listings: listings::Listings,
     pub config: Config,
 }
 
@@ -91,6 +94,7 @@ impl AppState {
             runs: sandbox::RunSlots::new(config.max_concurrent_runs),
             metrics: Metrics::default(),
             publish_limiter: packages::RateLimiter::new(config.publishes_per_minute),
+            listings: listings::Listings::default(),
             config,
         }))
     }

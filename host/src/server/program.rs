@@ -5,19 +5,18 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use smelt_assess::{
-    AnswerSheet, Assessment, Candidate, DataFit, EnterpriseLevels, Index, LevelRules, MatchConfig,
-    Need, PilotTargets, Profile, ProgramCounts,
+    AnswerSheet, Assessment, DataFit, EnterpriseLevels, Index, LevelRules, MatchConfig, Need,
+    PilotTargets, Profile, ProgramCounts,
 };
-use smelt_registry::{AnnotationKind, Docs, Role};
+use smelt_registry::{Docs, Role};
 
-use super::reviews::{ReviewState, review_state};
 use super::sandbox::{cost_cny, limits_for};
 use super::{ApiError, ApiResult, Caller, Shared};
 
@@ -307,42 +306,6 @@ fn provider_industries(
     Ok(industries)
 }
 
-/// The latest non-yanked version of every package, as matching candidates.
-fn candidates(state: &Shared) -> ApiResult<Vec<(Candidate, smelt_registry::VersionRecord)>> {
-    let mut out = Vec::new();
-    for name in state.registry.package_names()? {
-        let package = state.registry.package(&name)?;
-        let Some(latest) = package.versions.iter().rev().find(|v| !v.yanked) else {
-            continue;
-        };
-        let record = state.registry.version(&name, &latest.version)?;
-        let mut candidate = Candidate::from_manifest(&record.manifest);
-        let review = review_state(state, &name, &record.version)?;
-        candidate.approved = matches!(review, ReviewState::Approved | ReviewState::Suspended);
-        candidate.suspended = review == ReviewState::Suspended;
-        candidate.scorecard = state
-            .registry
-            .annotation(&name, &record.version, AnnotationKind::Scorecard)?
-            .and_then(|a| serde_json::from_str::<Value>(&a.json).ok())
-            .and_then(|v| scorecard_summary(&v));
-        out.push((candidate, record));
-    }
-    Ok(out)
-}
-
-/// Reads the sub-scores (0–100) of a stored conformance scorecard.
-fn scorecard_summary(v: &Value) -> Option<smelt_assess::Scorecard> {
-    let scores = v.get("scores")?.as_object()?;
-    let sub_scores: Vec<(String, f64)> = scores
-        .iter()
-        .filter_map(|(k, s)| s.as_f64().map(|s| (k.clone(), s)))
-        .collect();
-    Some(smelt_assess::Scorecard {
-        overall: v.get("overall").and_then(Value::as_f64),
-        sub_scores,
-    })
-}
-
 /// The need's sample narrowed to what `descriptor` declares (other tables and params dropped).
 fn sample_for(sample: &Value, descriptor: &smelt_runtime::Descriptor) -> Value {
     let pick = |key: &str, names: Vec<&str>| -> Value {
@@ -364,12 +327,44 @@ fn sample_for(sample: &Value, descriptor: &smelt_runtime::Descriptor) -> Value {
     })
 }
 
+/// `GET /v1/needs/{id}/matches` query parameters: the page of rejected candidates.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct MatchParams {
+    pub rejected_limit: Option<String>,
+    pub rejected_offset: Option<String>,
+}
+
+/// Rejected candidates in an answer when `rejected_limit` is not given: over 10,000 listings
+/// nearly all are rejected, and their reasons in both languages would be megabytes.
+pub const DEFAULT_REJECTED_LIMIT: usize = 50;
+/// Largest `rejected_limit` (a page of ~200 KB of JSON).
+pub const MAX_REJECTED_LIMIT: usize = 500;
+
+/// A need's matches over the listed versions (one per package, as search lists them): every
+/// ranked candidate with its reasons; the rejected ones a page at a time (`rejected_limit`,
+/// `rejected_offset`) with their total and a count per [`smelt_assess::Rejection`] code.
 pub(crate) async fn matches(
     State(state): State<Shared>,
     caller: Caller,
     Path(id): Path<String>,
+    params: Result<Query<MatchParams>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<Value>> {
     caller.require(&[Role::Enterprise], "matching")?;
+    let Query(params) =
+        params.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
+    let limit = super::packages::count_param(
+        "rejected_limit",
+        params.rejected_limit.as_deref(),
+        DEFAULT_REJECTED_LIMIT,
+        0..=MAX_REJECTED_LIMIT,
+    )?;
+    let offset = super::packages::count_param(
+        "rejected_offset",
+        params.rejected_offset.as_deref(),
+        0,
+        0..=usize::MAX,
+    )?;
     let stored: StoredNeed = match docs(&state, "needs")?.get(&id)? {
         Some(j) => decode(&j)?,
         None => {
@@ -389,18 +384,25 @@ pub(crate) async fn matches(
         ));
     }
     let config = MatchConfig::default();
-    let (mut cands, records): (Vec<Candidate>, Vec<_>) = candidates(&state)?.into_iter().unzip();
-    let first = smelt_assess::rank(&stored.need, &cands, &config).map_err(invalid)?;
+    let view = super::listings::view(&state)?;
+    let mut result =
+        smelt_assess::rank(&stored.need, &view.candidates, &config).map_err(invalid)?;
     if let Some(sample) = &stored.sample {
         // Only candidates that pass the hard filters are run on the enterprise's data.
-        for m in &first.ranked {
-            let Some(i) = cands
-                .iter()
-                .position(|c| c.name == m.name && c.version == m.version)
-            else {
+        let mut cands = view.candidates.clone();
+        let position: std::collections::HashMap<(&str, &str), usize> = view
+            .candidates
+            .iter()
+            .enumerate()
+            .map(|(i, c)| ((c.name.as_str(), c.version.as_str()), i))
+            .collect();
+        for m in &result.ranked {
+            let Some(&i) = position.get(&(m.name.as_str(), m.version.as_str())) else {
                 continue;
             };
-            let record = &records[i];
+            let Some(record) = view.catalog.get(i) else {
+                continue;
+            };
             let loaded = state.sandbox.load(record).await?;
             let narrowed = sample_for(sample, &loaded.descriptor);
             cands[i].fit = Some(
@@ -424,9 +426,28 @@ pub(crate) async fn matches(
                 },
             );
         }
+        result = smelt_assess::rank(&stored.need, &cands, &config).map_err(invalid)?;
     }
-    let result = smelt_assess::rank(&stored.need, &cands, &config).map_err(invalid)?;
-    Ok(Json(json!({"need": id, "matches": result})))
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in &result.rejected {
+        for reason in &r.reasons {
+            *counts.entry(reason.code()).or_default() += 1;
+        }
+    }
+    let page: Vec<&smelt_assess::Rejected> =
+        result.rejected.iter().skip(offset).take(limit).collect();
+    Ok(Json(json!({
+        "need": id,
+        "matches": {
+            "expected_runs": result.expected_runs,
+            "ranked": result.ranked,
+            "rejected": page,
+            "rejected_total": result.rejected.len(),
+            "rejected_counts": counts,
+            "rejected_limit": limit,
+            "rejected_offset": offset,
+        },
+    })))
 }
 
 pub(crate) async fn dashboard(
@@ -461,7 +482,8 @@ pub(crate) async fn dashboard(
     }
     let mut providers_by_industry: BTreeMap<_, std::collections::BTreeSet<String>> =
         BTreeMap::new();
-    for (candidate, record) in candidates(&state)? {
+    let view = super::listings::view(&state)?;
+    for (candidate, record) in view.candidates.iter().zip(view.catalog.records()) {
         counts.solutions += 1;
         for industry in &candidate.industries {
             counts.by_industry.entry(*industry).or_default().solutions += 1;

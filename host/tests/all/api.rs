@@ -338,6 +338,178 @@ async fn publish_search_resolve_download_trial_yank() {
     assert!(openapi["paths"]["/v1/trials"]["post"].is_object());
 }
 
+/// `GET /v1/packages` as `token`: status and body.
+async fn search(server: &Server, token: &str, query: &str) -> (StatusCode, Value) {
+    call(
+        server,
+        Method::GET,
+        &format!("/v1/packages?{query}"),
+        Some(token),
+        None,
+    )
+    .await
+}
+
+fn card_names(body: &Value) -> Vec<String> {
+    body["packages"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no packages in {body}"))
+        .iter()
+        .map(|c| c["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Paging (limit, offset, total; bad values named), the price filter, and the in-memory
+/// catalog following every review decision, scorecard and yank.
+#[tokio::test]
+async fn search_pages_and_follows_reviews_scorecards_and_yanks() {
+    let server = Server::start(&[]);
+    let provider = server.account("smelt-examples", "provider").await;
+    let reviewer = server.account("expert-li", "reviewer").await;
+    let enterprise = server.account("wujiang-dyeing", "enterprise").await;
+    for (name, _, _) in smelt_artifacts::PLUGINS {
+        let (manifest, wasm) = example(name);
+        let (status, body) = publish(&server, &provider, name, "0.1.0", &manifest, wasm).await;
+        assert_eq!(status, StatusCode::CREATED, "{name}: {body}");
+    }
+    let (status, all) = search(&server, &reviewer, "limit=200").await;
+    assert_eq!(status, StatusCode::OK, "{all}");
+    let names = card_names(&all);
+    assert_eq!(names.len(), smelt_artifacts::PLUGINS.len());
+    assert_eq!(
+        (&all["total"], &all["limit"], &all["offset"]),
+        (&json!(names.len()), &json!(200), &json!(0))
+    );
+    // The default page holds them all; pages of two walk the same order without gaps.
+    let (_, default) = search(&server, &reviewer, "").await;
+    assert_eq!(
+        (card_names(&default), &default["limit"]),
+        (names.clone(), &json!(50))
+    );
+    let mut walked = Vec::new();
+    for offset in (0..names.len()).step_by(2) {
+        let (status, page) = search(&server, &reviewer, &format!("limit=2&offset={offset}")).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        assert_eq!(page["total"], names.len(), "{page}");
+        assert!(card_names(&page).len() <= 2, "{page}");
+        walked.extend(card_names(&page));
+    }
+    assert_eq!(walked, names);
+    let (_, last) = search(
+        &server,
+        &reviewer,
+        &format!("limit=2&offset={}", names.len() - 1),
+    )
+    .await;
+    assert_eq!(card_names(&last), [names.last().unwrap().clone()]);
+    for offset in [names.len(), 1_000_000] {
+        let (status, past) = search(&server, &reviewer, &format!("offset={offset}")).await;
+        assert_eq!(status, StatusCode::OK, "{past}");
+        assert_eq!(
+            (past["packages"].clone(), &past["total"]),
+            (json!([]), &json!(names.len()))
+        );
+    }
+    // Filters and paging together: the total counts every match, the page holds `limit`.
+    let (_, electronics) = search(&server, &reviewer, "industry=electronics&limit=1").await;
+    assert_eq!(
+        (electronics["total"].clone(), card_names(&electronics).len()),
+        (json!(2), 1)
+    );
+
+    // Bad values: 400, naming the parameter.
+    for (query, param) in [
+        ("limit=0", "limit"),
+        ("limit=201", "limit"),
+        ("limit=ten", "limit"),
+        ("limit=-1", "limit"),
+        ("limit=", "limit"),
+        ("offset=-1", "offset"),
+        ("offset=1.5", "offset"),
+        ("max_deploy_cny=-5", "max_deploy_cny"),
+        ("max_deploy_cny=cheap", "max_deploy_cny"),
+        ("max_deploy_cny=inf", "max_deploy_cny"),
+        ("page=2", "page"),
+    ] {
+        let (status, body) = search(&server, &reviewer, query).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+        assert_eq!(body["error"]["code"], "invalid_query", "{query}: {body}");
+        assert!(
+            body["error"]["message"].as_str().unwrap().contains(param),
+            "{query}: {body}"
+        );
+    }
+
+    // Price: the cards at or under 800 CNY to deploy, and the total says how many.
+    let (_, cheap) = search(&server, &reviewer, "max_deploy_cny=800").await;
+    let prices: Vec<f64> = cheap["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["price"]["deploy_cny"].as_f64().unwrap())
+        .collect();
+    assert_eq!(cheap["total"], 3, "{cheap}");
+    assert!(prices.iter().all(|p| *p <= 800.0), "{cheap}");
+
+    // Enterprises see approved versions only, and the catalog follows each decision at once.
+    let (_, none) = search(&server, &enterprise, "").await;
+    assert_eq!(
+        (none["packages"].clone(), &none["total"]),
+        (json!([]), &json!(0))
+    );
+    for name in ["aql-sampling", "dye-lot-color-qc", "spc-capability"] {
+        decide(&server, &reviewer, name, "0.1.0", "approve").await;
+    }
+    let (_, approved) = search(&server, &enterprise, "").await;
+    assert_eq!(
+        card_names(&approved),
+        ["aql-sampling", "dye-lot-color-qc", "spc-capability"]
+    );
+    assert_eq!(approved["total"], 3);
+    let (_, paged) = search(&server, &enterprise, "limit=1&offset=1").await;
+    assert_eq!(
+        (card_names(&paged), &paged["total"]),
+        (vec!["dye-lot-color-qc".to_owned()], &json!(3))
+    );
+    decide(&server, &reviewer, "spc-capability", "0.1.0", "suspend").await;
+    let (_, after) = search(&server, &enterprise, "").await;
+    assert_eq!(card_names(&after), ["aql-sampling", "dye-lot-color-qc"]);
+    decide(&server, &reviewer, "aql-sampling", "0.1.0", "reject").await;
+    let (_, after) = search(&server, &enterprise, "").await;
+    assert_eq!(
+        (card_names(&after), &after["total"]),
+        (vec!["dye-lot-color-qc".to_owned()], &json!(1))
+    );
+    // Reviewers still see every listed version, whatever its review.
+    let (_, everyone) = search(&server, &reviewer, "").await;
+    assert_eq!(everyone["total"], names.len());
+
+    // A scorecard shows on the card as soon as it is stored.
+    assert_eq!(after["packages"][0]["scores"], Value::Null, "{after}");
+    let path = "/v1/reviews/dye-lot-color-qc/0.1.0/conformance";
+    let (status, body) = call(&server, Method::POST, path, Some(&reviewer), None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, scored) = search(&server, &enterprise, "q=dye-lot-color-qc").await;
+    assert_eq!(
+        scored["packages"][0]["scores"], body["scorecard"]["scores"],
+        "{scored}"
+    );
+
+    // Yanked: gone from the catalog for everyone; un-yanked: back.
+    let yank = "/v1/packages/dye-lot-color-qc/0.1.0/yank";
+    let (status, body) = call(&server, Method::POST, yank, Some(&provider), None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, gone) = search(&server, &enterprise, "").await;
+    assert_eq!(gone["total"], 0, "{gone}");
+    let (_, gone) = search(&server, &reviewer, "").await;
+    assert_eq!(gone["total"], names.len() - 1, "{gone}");
+    let unyank = "/v1/packages/dye-lot-color-qc/0.1.0/unyank";
+    let (status, body) = call(&server, Method::POST, unyank, Some(&provider), None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, back) = search(&server, &enterprise, "").await;
+    assert_eq!(card_names(&back), ["dye-lot-color-qc"]);
+}
+
 #[tokio::test]
 async fn every_error_status() {
     let server = Server::start(&["--body-limit", "1048576", "--publish-rate", "8"]);

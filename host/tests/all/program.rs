@@ -106,6 +106,38 @@ async fn assess_publish_a_need_and_get_matches_tried_on_sample_data() {
         rejected.contains(&"flowshop-scheduler") && rejected.contains(&"aql-sampling"),
         "{rejected:?}"
     );
+    // Each reason carries a stable code; the rejected list is paged with its total and a count
+    // per code (the five solutions for other industries are rejected by industry).
+    let m = &body["matches"];
+    assert_eq!(m["rejected_total"], rejected.len(), "{body}");
+    assert_eq!(m["rejected_offset"], 0, "{body}");
+    assert_eq!(m["rejected_counts"]["industry"], 5, "{body}");
+    let reason = &m["rejected"][0]["reasons"][0];
+    assert!(
+        reason["code"].is_string() && reason["zh"].is_string() && reason["en"].is_string(),
+        "{body}"
+    );
+    let path = format!("/v1/needs/{id}/matches?rejected_limit=1&rejected_offset=1");
+    let (status, page) = call(&server, Method::GET, &path, Some(&dyer), None).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(page["matches"]["rejected"].as_array().unwrap().len(), 1);
+    assert_eq!(page["matches"]["rejected"][0], m["rejected"][1], "{page}");
+    assert_eq!(page["matches"]["rejected_total"], m["rejected_total"]);
+    assert_eq!(page["matches"]["ranked"], m["ranked"]);
+    for (query, param) in [
+        ("rejected_limit=501", "rejected_limit"),
+        ("rejected_limit=ten", "rejected_limit"),
+        ("rejected_offset=-1", "rejected_offset"),
+        ("limit=5", "limit"),
+    ] {
+        let path = format!("/v1/needs/{id}/matches?{query}");
+        let (status, bad) = call(&server, Method::GET, &path, Some(&dyer), None).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {bad}");
+        assert!(
+            bad["error"]["message"].as_str().unwrap().contains(param),
+            "{query}: {bad}"
+        );
+    }
 
     // Tenant isolation: another enterprise cannot see the need's matches.
     let (status, _) = call(

@@ -414,6 +414,85 @@ fn search_filters_hides_yanked_and_orders_stably() {
 }
 
 #[test]
+fn catalog_snapshot_pages_by_position_and_changes_count_every_write() {
+    let (_dir, registry) = fresh();
+    for n in ["b-lot", "a-lot", "c-meter"] {
+        registry
+            .publish(request(ACME, n, "1.0.0", n.as_bytes()))
+            .unwrap();
+    }
+    let snapshot = registry.catalog().unwrap();
+    let names: Vec<String> = snapshot.records().map(|r| r.name.to_string()).collect();
+    assert_eq!(names, ["a-lot", "b-lot", "c-meter"]);
+    // Positions in relevance order (name match first, then by name), same as `search`.
+    let lot = SearchQuery {
+        text: Some("lot".into()),
+        ..Default::default()
+    };
+    let positions = snapshot.search(&lot);
+    let found: Vec<String> = positions
+        .iter()
+        .map(|&p| snapshot.get(p).unwrap().name.to_string())
+        .collect();
+    let searched: Vec<String> = registry
+        .search(&lot)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.name.to_string())
+        .collect();
+    assert_eq!(found, searched);
+    assert!(
+        found.len() >= 2 && found[..2] == ["a-lot", "b-lot"],
+        "{found:?}"
+    );
+    assert!(snapshot.get(snapshot.len()).is_none());
+
+    // Every kind of write moves the counter; reads do not.
+    let mut last = registry.catalog_changes();
+    let mut moved = |what: &str| {
+        let now = registry.catalog_changes();
+        assert_ne!(now, last, "{what} did not move catalog_changes");
+        last = now;
+    };
+    registry
+        .annotate(
+            REVIEWER,
+            &name("a-lot"),
+            &ver("1.0.0"),
+            AnnotationKind::Review,
+            r#"{"state":"approved"}"#,
+        )
+        .unwrap();
+    moved("a review");
+    registry
+        .annotate(
+            REVIEWER,
+            &name("a-lot"),
+            &ver("1.0.0"),
+            AnnotationKind::Scorecard,
+            r#"{"scores":{"small":90}}"#,
+        )
+        .unwrap();
+    moved("a scorecard");
+    registry.yank(ACME, &name("b-lot"), &ver("1.0.0")).unwrap();
+    moved("a yank");
+    registry
+        .unyank(ACME, &name("b-lot"), &ver("1.0.0"))
+        .unwrap();
+    moved("an un-yank");
+    registry
+        .publish(request(ACME, "d-lot", "1.0.0", b"d"))
+        .unwrap();
+    moved("a publish");
+    registry.search(&SearchQuery::default()).unwrap();
+    registry.catalog().unwrap();
+    assert_eq!(registry.catalog_changes(), last, "reads moved the counter");
+    // The old snapshot is unchanged; a new one has the new package.
+    assert_eq!(snapshot.len(), 3);
+    assert_eq!(registry.catalog().unwrap().len(), 4);
+}
+
+#[test]
 fn flipped_byte_in_a_blob_is_detected_on_read() {
     let (dir, registry) = fresh();
     let secret_bytes = b"component bytes that must never leak into an error";

@@ -138,29 +138,28 @@ fn grade(score: f64) -> &'static str {
 pub async fn index(ctx: Ctx, Query(q): Query<CatalogQuery>) -> UiResult {
     let caller = ctx.caller()?.clone();
     let _ = &q.lang;
-    let params = body(json!({
-        "q": (!q.q.trim().is_empty()).then(|| q.q.trim()),
-        "industry": (!q.industry.is_empty()).then_some(&q.industry),
-        "stage": (!q.stage.is_empty()).then_some(&q.stage),
-        "scene": (!q.scene.is_empty()).then_some(&q.scene),
-    }))
-    .map_err(|e| ctx.error(e))?;
-    // The API's search, with cards (a scorecard read each) built for the shown page only.
-    let hits = packages::search_hits(&ctx.state, &caller, params).map_err(|e| ctx.error(e))?;
-    let max_price: Option<f64> = q.price.parse().ok();
-    let hits: Vec<_> = hits
-        .into_iter()
-        .filter(|h| max_price.is_none_or(|m| h.manifest.listing.price.deploy_cny <= m))
-        .collect();
-    let pages = hits.len().div_ceil(PAGE_SIZE).max(1);
-    let page = q.page.clamp(1, pages);
-    let cards = hits
-        .iter()
-        .skip((page - 1) * PAGE_SIZE)
-        .take(PAGE_SIZE)
-        .map(|hit| packages::card(&ctx.state, hit))
-        .collect::<Result<Vec<Value>, _>>()
-        .map_err(|e| ctx.error(e))?;
+    // The API's search, one page of it; the price filter is the API's `max_deploy_cny`.
+    let page_of = |page: usize| -> Result<packages::Page, _> {
+        let params = body::<packages::SearchParams>(json!({
+            "q": (!q.q.trim().is_empty()).then(|| q.q.trim()),
+            "industry": (!q.industry.is_empty()).then_some(&q.industry),
+            "stage": (!q.stage.is_empty()).then_some(&q.stage),
+            "scene": (!q.scene.is_empty()).then_some(&q.scene),
+            "max_deploy_cny": (!q.price.is_empty()).then_some(&q.price),
+            "limit": PAGE_SIZE.to_string(),
+            "offset": ((page - 1) * PAGE_SIZE).to_string(),
+        }))?;
+        packages::search_page(&ctx.state, &caller, &params)
+    };
+    let mut page = q.page.max(1);
+    let mut found = page_of(page).map_err(|e| ctx.error(e))?;
+    let pages = found.total.div_ceil(PAGE_SIZE).max(1);
+    if page > pages {
+        // Past the end (the catalog shrank, or a hand-made link): show the last page.
+        page = pages;
+        found = page_of(page).map_err(|e| ctx.error(e))?;
+    }
+    let cards = found.cards;
     let industries: Vec<(String, String)> = Industry::ALL
         .iter()
         .map(|i| (i.slug().to_owned(), vocab_label(&ctx, i.slug(), i.zh())))
@@ -192,7 +191,7 @@ pub async fn index(ctx: Ctx, Query(q): Query<CatalogQuery>) -> UiResult {
                 (select(&ctx, "price", ctx.t("price"), &q.price, &prices))
                 button type="submit" { (ctx.t("search")) }
             }
-            p.count aria-live="polite" { (hits.len()) " " (ctx.t("results")) }
+            p.count aria-live="polite" { (found.total) " " (ctx.t("results")) }
             @if cards.is_empty() {
                 p { (ctx.t("no_results")) }
             }

@@ -1,7 +1,7 @@
 //! The enterprise program: self-assessment wizard (2024 index) with level, radar and gaps;
 //! company profile; needs and their matches with reasons; the admin's dashboard as charts.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::{Form, Json};
 use maud::{Markup, html};
 use serde_json::{Map, Value, json};
@@ -327,16 +327,25 @@ pub async fn create_need(ctx: Ctx, Form(form): Form<Vec<(String, String)>>) -> U
     Ok(see_other(&format!("/needs/{}", encode(id))))
 }
 
-/// Filtered-out candidates listed by name and reason; the count is always complete. With a
-/// catalog of hundreds, the full list would bury the matches.
+/// Filtered-out candidates listed by name and reason (the API's first page of them); the count
+/// is always complete. With a catalog of hundreds, the full list would bury the matches.
 const MAX_REJECTED_SHOWN: usize = 50;
 
 /// GET `/needs/{id}`: matches with their reasons, and the candidates filtered out.
 pub async fn matches_page(ctx: Ctx, Path(id): Path<String>) -> UiResult {
     let caller = ctx.require(&[Role::Enterprise], "matching")?.clone();
-    let Json(result) = program::matches(State(ctx.state.clone()), caller, Path(id.clone()))
-        .await
-        .map_err(|e| ctx.error(e))?;
+    let params = program::MatchParams {
+        rejected_limit: Some(MAX_REJECTED_SHOWN.to_string()),
+        rejected_offset: None,
+    };
+    let Json(result) = program::matches(
+        State(ctx.state.clone()),
+        caller,
+        Path(id.clone()),
+        Ok(Query(params)),
+    )
+    .await
+    .map_err(|e| ctx.error(e))?;
     let m = &result["matches"];
     Ok(ctx.page(
         ctx.t("matches"),
@@ -356,9 +365,9 @@ pub async fn matches_page(ctx: Ctx, Path(id): Path<String>) -> UiResult {
                 }
             }
             @if let Some(rejected) = m["rejected"].as_array().filter(|r| !r.is_empty()) {
-                h2 { (ctx.t("rejected_candidates")) " (" (rejected.len()) ")" }
+                h2 { (ctx.t("rejected_candidates")) " (" (cell(&m["rejected_total"])) ")" }
                 ul {
-                    @for r in rejected.iter().take(MAX_REJECTED_SHOWN) {
+                    @for r in rejected {
                         li { code { (r["name"].as_str().unwrap_or_default()) } ": "
                             @for (i, reason) in r["reasons"].as_array().into_iter().flatten().enumerate() { @if i > 0 { "; " } (bilingual(&ctx, reason)) } }
                     }
