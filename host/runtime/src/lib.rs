@@ -33,7 +33,9 @@ pub mod wit;
 
 pub use cache::CacheStats;
 pub use csv_input::{CsvError, table_from_csv, table_from_csv_bytes};
-pub use json::{InputError, check_param, input_from_json};
+pub use json::{
+    InputError, InputReader, InputSeed, check_param, input_from_json, input_from_json_slice,
+};
 pub use model::*;
 pub use sandbox::{
     ALLOWED_IMPORTS, CODE_LIMITS, CodeStats, Limits, LogLine, Plugin, Run, Runtime, RuntimeConfig,

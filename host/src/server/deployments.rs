@@ -19,12 +19,16 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
+use bytes::Bytes;
+use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use smelt_registry::{
     Digest, Docs, PackageName, Registry, Role, Version, VersionRecord, VersionReq,
 };
-use smelt_runtime::{LogLine, Output, Usage, compare_expected, input_from_json};
+use smelt_runtime::{
+    Input, InputReader, LogLine, Output, Usage, compare_expected, input_from_json,
+};
 
 use super::reviews::{ReviewState, resolve_for, review_state};
 use super::sandbox::{cost_cny, limits_for};
@@ -178,16 +182,37 @@ impl Meter {
     }
 }
 
-/// The last inputs of one deployment with their sizes in bytes of JSON, oldest first. Held as
-/// parsed values so an invocation does not serialise its input again; the flusher does.
+/// One kept input. An invocation keeps its request body as it arrived (shared, not copied:
+/// keeping costs the hot path nothing); the flusher and the upgrade gate read it when needed.
+#[derive(Debug, Clone)]
+enum KeptInput {
+    /// An invocation's body, `{"input": ...}`, without the deployment's default params.
+    Body(Bytes),
+    /// Read back from storage: the input itself.
+    Stored(Arc<Value>),
+}
+
+impl KeptInput {
+    /// The input as JSON, without the deployment's default params where it came without them.
+    fn json(&self) -> ApiResult<Value> {
+        match self {
+            KeptInput::Body(body) => serde_json::from_slice::<InvokeRequest>(body)
+                .map(|request| request.input)
+                .map_err(|e| ApiError::internal("reading a kept input", e)),
+            KeptInput::Stored(value) => Ok((**value).clone()),
+        }
+    }
+}
+
+/// The last inputs of one deployment with their sizes in bytes of JSON, oldest first.
 #[derive(Debug, Default)]
 struct Kept {
-    inputs: VecDeque<(Arc<Value>, usize)>,
+    inputs: VecDeque<(KeptInput, usize)>,
     bytes: usize,
 }
 
 impl Kept {
-    fn push(&mut self, input: Arc<Value>, size: usize, keep: usize) {
+    fn push(&mut self, input: KeptInput, size: usize, keep: usize) {
         if keep == 0 || size > MAX_KEPT_BYTES {
             return;
         }
@@ -201,15 +226,18 @@ impl Kept {
         }
     }
 
-    fn values(&self) -> Vec<Arc<Value>> {
+    fn values(&self) -> Vec<KeptInput> {
         self.inputs.iter().map(|(v, _)| v.clone()).collect()
     }
 }
 
 /// The stored form of kept inputs.
-fn kept_json(inputs: &[Arc<Value>]) -> String {
-    let list: Vec<String> = inputs.iter().map(|v| v.to_string()).collect();
-    format!("{{\"inputs\":[{}]}}", list.join(","))
+fn kept_json(inputs: &[KeptInput]) -> ApiResult<String> {
+    let list = inputs
+        .iter()
+        .map(|v| Ok(v.json()?.to_string()))
+        .collect::<ApiResult<Vec<String>>>()?;
+    Ok(format!("{{\"inputs\":[{}]}}", list.join(",")))
 }
 
 #[derive(Debug, Default)]
@@ -275,7 +303,7 @@ impl Live {
         &self,
         inputs: &Docs,
         key: &str,
-        input: Value,
+        input: KeptInput,
         size: usize,
         keep: usize,
     ) -> ApiResult<()> {
@@ -288,24 +316,24 @@ impl Live {
         let ring = kept.entry(key.to_owned()).or_default();
         if let Some(stored) = stored {
             for (input, size) in stored_inputs(&stored)? {
-                ring.push(Arc::new(input), size, keep);
+                ring.push(KeptInput::Stored(Arc::new(input)), size, keep);
             }
         }
-        ring.push(Arc::new(input), size, keep);
+        ring.push(input, size, keep);
         drop(kept);
         lock(&self.pending).dirty_inputs.insert(key.to_owned());
         Ok(())
     }
 
     /// The kept inputs of a deployment, oldest first.
-    fn kept(&self, inputs: &Docs, key: &str) -> ApiResult<Vec<Arc<Value>>> {
+    fn kept(&self, inputs: &Docs, key: &str) -> ApiResult<Vec<KeptInput>> {
         if let Some(ring) = lock(&self.kept).get(key) {
             return Ok(ring.values());
         }
         match inputs.get(key)? {
             Some(stored) => Ok(stored_inputs(&stored)?
                 .into_iter()
-                .map(|(v, _)| Arc::new(v))
+                .map(|(v, _)| KeptInput::Stored(Arc::new(v)))
                 .collect()),
             None => Ok(Vec::new()),
         }
@@ -356,10 +384,12 @@ impl Live {
         for key in taken.dirty_inputs {
             let values = lock(&self.kept).get(&key).map(Kept::values);
             let Some(values) = values else { continue };
-            let json = kept_json(&values);
-            let stored = registry
-                .docs("deployment-inputs")
-                .and_then(|d| d.put(&key, &json));
+            let stored = kept_json(&values).map_err(|e| e.message).and_then(|json| {
+                registry
+                    .docs("deployment-inputs")
+                    .and_then(|d| d.put(&key, &json))
+                    .map_err(|e| e.to_string())
+            });
             if let Err(e) = stored {
                 tracing::error!(error = %e, key, "storing kept inputs; will retry");
                 failed.dirty_inputs.insert(key);
@@ -698,19 +728,77 @@ fn with_defaults(mut input: Value, defaults: &Map<String, Value>) -> ApiResult<V
     Ok(input)
 }
 
-/// [`invoke_typed`] as a JSON tree (for the web UI, which reads fields by name).
+/// [`invoke_typed`] on an input given as JSON, answered as a JSON tree (for the web UI, which
+/// reads fields by name).
 pub(crate) async fn invoke(
     state: State<Shared>,
     live: Extension<Arc<Live>>,
     caller: Caller,
     id: Path<String>,
-    headers: axum::http::HeaderMap,
-    request: Result<Json<InvokeRequest>, JsonRejection>,
+    input: Value,
 ) -> ApiResult<Json<Value>> {
-    let Json(invoked) = invoke_typed(state, live, caller, id, headers, request).await?;
+    let body = serde_json::to_vec(&json!({ "input": input }))
+        .map_err(|e| ApiError::internal("encoding an invocation", e))?;
+    let mut headers = axum::http::HeaderMap::new();
+    headers.insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/json"),
+    );
+    let Json(invoked) = invoke_typed(state, live, caller, id, headers, Bytes::from(body)).await?;
     serde_json::to_value(invoked)
         .map(Json)
         .map_err(|e| ApiError::internal("encoding an invocation", e))
+}
+
+/// True when the request says its body is JSON (`application/json` or `application/*+json`),
+/// as axum's `Json` extractor requires.
+fn json_content_type(headers: &axum::http::HeaderMap) -> bool {
+    let Some(value) = headers.get(axum::http::header::CONTENT_TYPE) else {
+        return false;
+    };
+    let Ok(value) = value.to_str() else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or("").trim();
+    let Some((kind, subtype)) = essence.split_once('/') else {
+        return false;
+    };
+    kind.eq_ignore_ascii_case("application")
+        && (subtype.eq_ignore_ascii_case("json") || subtype.to_ascii_lowercase().ends_with("+json"))
+}
+
+/// Reads an invocation body, `{"input": {...}}`, with the input read straight into typed
+/// columns by `reader` (no JSON tree of a large input is built).
+struct InvokeBody<'a>(&'a InputReader<'a>);
+
+impl<'de> DeserializeSeed<'de> for InvokeBody<'_> {
+    type Value = Input;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Input, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for InvokeBody<'_> {
+    type Value = Input;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an object with the field `input`")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Input, A::Error> {
+        let mut input = None;
+        while let Some(key) = map.next_key::<String>()? {
+            if key != "input" {
+                return Err(de::Error::unknown_field(&key, &["input"]));
+            }
+            if input.is_some() {
+                return Err(de::Error::duplicate_field("input"));
+            }
+            input = Some(map.next_value_seed(self.0.seed())?);
+        }
+        input.ok_or_else(|| de::Error::missing_field("input"))
+    }
 }
 
 /// `POST /v1/deployments/{id}/invoke`.
@@ -720,18 +808,32 @@ pub(crate) async fn invoke_typed(
     caller: Caller,
     Path(id): Path<String>,
     headers: axum::http::HeaderMap,
-    request: Result<Json<InvokeRequest>, JsonRejection>,
+    body: Bytes,
 ) -> ApiResult<Json<Invoked>> {
     caller.require(&[Role::Enterprise], "invoking a deployment")?;
     live.start(&state.registry);
     let deployment = load(&state, &caller, &id)?;
-    let request = body(request)?;
+    if !json_content_type(&headers) {
+        return Err(ApiError::unprocessable(
+            "invalid_body",
+            "Expected request with `Content-Type: application/json`",
+        ));
+    }
     // Always the pinned digest: never re-resolved, whatever was released, yanked or suspended.
     let record = deployment.record(&state, &deployment.pinned)?;
     let loaded = state.sandbox.load(&record).await?;
-    let input_json = with_defaults(request.input, &deployment.params)?;
-    let input = input_from_json(&input_json, &loaded.descriptor)
-        .map_err(|e| ApiError::unprocessable("invalid_input", e.to_string()))?;
+    let reader = InputReader::new(&loaded.descriptor).with_defaults(&deployment.params);
+    let mut json = serde_json::Deserializer::from_slice(&body);
+    let input = InvokeBody(&reader)
+        .deserialize(&mut json)
+        .and_then(|input| json.end().map(|()| input))
+        .map_err(|e| match reader.problem() {
+            Some(problem) => ApiError::unprocessable("invalid_input", problem.to_string()),
+            None => ApiError::unprocessable(
+                "invalid_body",
+                format!("Failed to parse the request body as JSON: {e}"),
+            ),
+        })?;
     let rows = input.rows();
     let limits = limits_for(&record, rows);
     let permit = state.runs.try_acquire(&deployment.owner)?;
@@ -751,16 +853,11 @@ pub(crate) async fn invoke_typed(
         },
     );
     if run.output.is_ok() && deployment.keep_inputs > 0 {
-        // The request body's size bounds the input's (no second serialisation here); the
-        // deployment's default params add a few bytes at most.
-        let size = headers
-            .get(axum::http::header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
-            .unwrap_or_else(|| input_json.to_string().len());
+        let size = body.len();
         live.keep(
             &docs(&state, "deployment-inputs")?,
             &deployment.key(),
-            input_json,
+            KeptInput::Body(body),
             size,
             deployment.keep_inputs,
         )?;
@@ -914,9 +1011,10 @@ async fn gate(
     let mut runs = Vec::new();
     let (mut fuel, mut cost) = ((0u64, 0u64), (0.0, 0.0));
     let mut differing = 0usize;
-    for (index, input) in inputs.iter().enumerate() {
-        let (a, a_fuel, a_cost) = shadow(state, &old, input).await?;
-        let (b, b_fuel, b_cost) = shadow(state, &new, input).await?;
+    for (index, kept) in inputs.iter().enumerate() {
+        let input = with_defaults(kept.json()?, &deployment.params)?;
+        let (a, a_fuel, a_cost) = shadow(state, &old, &input).await?;
+        let (b, b_fuel, b_cost) = shadow(state, &new, &input).await?;
         fuel = (fuel.0 + a_fuel, fuel.1 + b_fuel);
         cost = (cost.0 + a_cost, cost.1 + b_cost);
         let differences = match (&a, &b) {
@@ -1303,26 +1401,67 @@ mod tests {
 
     #[test]
     fn kept_inputs_are_bounded_in_count_and_bytes() {
+        let stored = |v: Value| KeptInput::Stored(Arc::new(v));
         let mut kept = Kept::default();
         for i in 0..30 {
-            kept.push(Arc::new(json!({"n": i})), 8, MAX_KEPT_INPUTS);
+            kept.push(stored(json!({"n": i})), 8, MAX_KEPT_INPUTS);
         }
         assert_eq!(kept.inputs.len(), MAX_KEPT_INPUTS);
-        assert_eq!(*kept.inputs.front().unwrap().0, json!({"n": 10}));
-        let big = Arc::new(json!("x".repeat(MAX_KEPT_BYTES / 2)));
-        kept.push(big.clone(), MAX_KEPT_BYTES / 2 + 2, MAX_KEPT_INPUTS);
-        kept.push(big.clone(), MAX_KEPT_BYTES / 2 + 2, MAX_KEPT_INPUTS);
+        assert_eq!(
+            kept.inputs.front().unwrap().0.json().unwrap(),
+            json!({"n": 10})
+        );
+        let big = json!("x".repeat(MAX_KEPT_BYTES / 2));
+        kept.push(stored(big.clone()), MAX_KEPT_BYTES / 2 + 2, MAX_KEPT_INPUTS);
+        kept.push(stored(big.clone()), MAX_KEPT_BYTES / 2 + 2, MAX_KEPT_INPUTS);
         assert!(kept.bytes <= MAX_KEPT_BYTES, "{}", kept.bytes);
         assert_eq!(kept.inputs.len(), 1);
-        kept.push(Arc::new(json!(0)), MAX_KEPT_BYTES + 1, MAX_KEPT_INPUTS);
+        kept.push(stored(json!(0)), MAX_KEPT_BYTES + 1, MAX_KEPT_INPUTS);
         assert_eq!(
-            kept.inputs.back().unwrap().0,
+            kept.inputs.back().unwrap().0.json().unwrap(),
             big,
             "an input over the bound is not kept"
         );
-        let stored = stored_inputs(&kept_json(&kept.values())).unwrap();
+        let stored = stored_inputs(&kept_json(&kept.values()).unwrap()).unwrap();
         assert_eq!(stored.len(), kept.inputs.len());
-        assert_eq!(stored[0].0, *big);
+        assert_eq!(stored[0].0, big);
+    }
+
+    #[test]
+    fn a_kept_body_is_stored_as_its_input() {
+        let body = br#"{"input": {"tables": {"t": {"x": [1.5, 2]}}, "params": {"k": "v"}}}"#;
+        let kept = [
+            KeptInput::Body(Bytes::from_static(body)),
+            KeptInput::Stored(Arc::new(json!({"tables": {}}))),
+        ];
+        let stored = stored_inputs(&kept_json(&kept).unwrap()).unwrap();
+        assert_eq!(
+            stored[0].0,
+            json!({"tables": {"t": {"x": [1.5, 2]}}, "params": {"k": "v"}})
+        );
+        assert_eq!(stored[1].0, json!({"tables": {}}));
+        let garbled = KeptInput::Body(Bytes::from_static(b"{\"input\": "));
+        assert!(kept_json(&[garbled]).is_err());
+    }
+
+    #[test]
+    fn json_content_types_are_recognised() {
+        let with = |value: &'static str| {
+            let mut headers = axum::http::HeaderMap::new();
+            headers.insert(
+                axum::http::header::CONTENT_TYPE,
+                axum::http::HeaderValue::from_static(value),
+            );
+            json_content_type(&headers)
+        };
+        assert!(with("application/json"));
+        assert!(with("application/json; charset=utf-8"));
+        assert!(with("Application/JSON"));
+        assert!(with("application/vnd.smelt+json"));
+        assert!(!with("text/plain"));
+        assert!(!with("application/jsonx"));
+        assert!(!with("json"));
+        assert!(!json_content_type(&axum::http::HeaderMap::new()));
     }
 
     #[test]

@@ -629,3 +629,150 @@ async fn an_upgrade_with_equal_outputs_passes_the_gate_and_switches_unforced() {
     let (status, _) = invoke(&server, &dyer, "dep-nope", same_lightness).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+/// Invocation bodies are read in one pass straight into typed columns: whatever is wrong is
+/// named (the JSON, the envelope or the input's table, column and row), and a refused body is
+/// neither run nor metered.
+#[tokio::test]
+async fn bad_invocation_bodies_are_refused_by_name_and_not_metered() {
+    let server = Server::start(&[]);
+    let provider = server.account("acme-digital", "provider").await;
+    let reviewer = server.account("expert-li", "reviewer").await;
+    let dyer = server.account("wujiang-dyeing", "enterprise").await;
+    let (manifest, wasm) = example("dye-lot-color-qc");
+    let (status, body) = publish(
+        &server,
+        &provider,
+        "dye-lot-color-qc",
+        "0.1.0",
+        &manifest,
+        wasm,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    decide(&server, &reviewer, "0.1.0", "approve").await;
+    let (_, deployed) = call(
+        &server,
+        Method::POST,
+        "/v1/deployments",
+        Some(&dyer),
+        Some(
+            json!({"package": "dye-lot-color-qc", "version": "^0.1", "params": {"tolerance": 2.5}}),
+        ),
+    )
+    .await;
+    let id = deployed["deployment"]["id"].as_str().unwrap().to_owned();
+    let path = format!("/v1/deployments/{id}/invoke");
+    let good = json!({"input": {"tables": batches()}}).to_string();
+    let cases = [
+        (
+            "text/plain",
+            good.clone(),
+            "invalid_body",
+            "Content-Type: application/json",
+        ),
+        (
+            "application/json",
+            good[..good.len() - 9].to_owned(),
+            "invalid_body",
+            "EOF while parsing",
+        ),
+        (
+            "application/json",
+            "[1, 2]".to_owned(),
+            "invalid_body",
+            "invalid type: sequence",
+        ),
+        (
+            "application/json",
+            "{}".to_owned(),
+            "invalid_body",
+            "missing field `input`",
+        ),
+        (
+            "application/json",
+            format!("{{\"inputs\": {}}}", batches()),
+            "invalid_body",
+            "unknown field `inputs`",
+        ),
+        (
+            "application/json",
+            format!("{good} {good}"),
+            "invalid_body",
+            "trailing characters",
+        ),
+        (
+            "application/json",
+            json!({"input": {"tables": batches(), "params": {"tolerance": "2"}}}).to_string(),
+            "invalid_input",
+            "param `tolerance`: expected float64, found text",
+        ),
+        (
+            "application/json",
+            good.replace("73.0", "\"73\""),
+            "invalid_input",
+            "table `batches`, column `L`, row 0: expected a number, found text",
+        ),
+        (
+            "application/json",
+            good.replace("\"L\":[73.0,58.0]", "\"L\":[73.0,58.0],\"L\":[1.0,2.0]"),
+            "invalid_input",
+            "table `batches`: column `L` given twice",
+        ),
+        (
+            "application/json",
+            json!({"input": {"tables": batches(), "speed": 1}}).to_string(),
+            "invalid_input",
+            "input: unknown field `speed` (expected `tables` and `params`)",
+        ),
+    ];
+    for (content_type, body, code, message) in cases {
+        let response = server
+            .request(Method::POST, &path, Some(&dyer))
+            .header("content-type", content_type)
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let answer: Value = response.json().await.unwrap();
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {answer}");
+        assert_eq!(answer["error"]["code"], code, "{body}: {answer}");
+        let said = answer["error"]["message"].as_str().unwrap();
+        assert!(
+            said.contains(message),
+            "{body}: `{said}`, wanted `{message}`"
+        );
+    }
+    // The good body runs, with the deployment's default params under its own.
+    let (status, answer) = invoke(&server, &dyer, &id, json!({"tables": batches()})).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let (status, loose) = invoke(
+        &server,
+        &dyer,
+        &id,
+        json!({"tables": batches(), "params": {"tolerance": 20.0}}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{loose}");
+    // ΔE00 27.15 and 19.45 (Sharma et al.): both fail at the deployment's 2.5, one at 20.
+    let fails = |v: &Value| v["output"]["metrics"][1]["value"].as_f64().unwrap();
+    assert_eq!(
+        (fails(&answer), fails(&loose)),
+        (2.0, 1.0),
+        "{answer} {loose}"
+    );
+    let day = today();
+    let (_, usage) = call(
+        &server,
+        Method::GET,
+        &format!("/v1/usage?from={day}&to={day}"),
+        Some(&dyer),
+        None,
+    )
+    .await;
+    assert_eq!(
+        usage["total"]["runs"], 2,
+        "only the two good bodies ran: {usage}"
+    );
+}

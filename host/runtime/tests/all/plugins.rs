@@ -1,7 +1,9 @@
 //! Example plugins through the sandbox, against their published reference data.
 
 use serde_json::json;
-use smelt_runtime::{ColumnValues, Limits, VectorBundle, compare_expected, input_from_json};
+use smelt_runtime::{
+    ColumnValues, Limits, VectorBundle, compare_expected, input_from_json, input_from_json_slice,
+};
 
 use crate::load;
 
@@ -112,6 +114,11 @@ fn every_plugin_passes_its_reference_vectors_in_wasm() {
         for vector in bundle.vectors {
             let input = input_from_json(&vector.input, &descriptor)
                 .unwrap_or_else(|e| panic!("{name}/{}: {e}", vector.name));
+            // Request bodies are read in one pass; that reader must take the same input.
+            let text = serde_json::to_vec(&vector.input).unwrap();
+            let streamed = input_from_json_slice(&text, &descriptor)
+                .unwrap_or_else(|e| panic!("{name}/{} read in one pass: {e}", vector.name));
+            assert_eq!(streamed, input, "{name}/{}", vector.name);
             let output = plugin
                 .run(&input, &Limits::default())
                 .output
@@ -182,5 +189,9 @@ fn host_checks_input_against_the_descriptor() {
             err.contains(expected),
             "{input}: got `{err}`, wanted `{expected}`"
         );
+        // The one-pass reader of request bodies says the same.
+        let text = input.to_string();
+        let streamed = input_from_json_slice(text.as_bytes(), &d).unwrap_err();
+        assert_eq!(streamed.to_string(), err, "{text}");
     }
 }

@@ -265,14 +265,12 @@ pub async fn invoke(
             return Ok(detail(&ctx, &id, &acceptance, &record, &d, Some(extra)));
         }
     };
-    let request = body(json!({"input": input})).map_err(|e| ctx.error(e))?;
     let extra = match deployments::invoke(
         State(ctx.state.clone()),
         Extension(live.clone()),
         caller,
         Path(id.clone()),
-        axum::http::HeaderMap::new(),
-        Ok(Json(request)),
+        input.clone(),
     )
     .await
     {
