@@ -4,8 +4,11 @@
 //! it is looked up by that hash. Each token also has a public id (`tok-<16 hex>`) so it can be
 //! listed and revoked without knowing the secret.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
@@ -129,6 +132,47 @@ const TOKEN_IDS: &[u8] = b"tokid/";
 /// Set once the first admin exists; bootstrapping is allowed only before.
 const BOOTSTRAPPED: &[u8] = b"meta/bootstrapped";
 
+/// Tokens verified since the last change to any account or token, by the SHA-256 of the secret
+/// (the secret itself is never kept): the bearer check on every request reads this instead of
+/// three records from storage. Every write that touches accounts or tokens bumps `changes`
+/// after it commits (`Registry::write_accounts`), which empties the cache, and a
+/// verification read while a write was in flight is never kept, so a revoked token is refused
+/// by the first request after the revocation is acknowledged.
+#[derive(Default)]
+pub(crate) struct TokenCache {
+    changes: AtomicU64,
+    /// The `changes` value the entries were verified under, and the entries.
+    verified: Mutex<(u64, HashMap<Digest, Account>)>,
+}
+
+/// Most tokens kept verified at once; past it the cache starts over (only tokens that
+/// authenticated are kept, so this bounds what many distinct live tokens can take).
+const MAX_CACHED_TOKENS: usize = 10_000;
+
+impl TokenCache {
+    fn lookup(&self, hash: &Digest) -> (u64, Option<Account>) {
+        let changes = self.changes.load(Ordering::Acquire);
+        let verified = self.verified.lock().unwrap_or_else(|p| p.into_inner());
+        let hit = (verified.0 == changes)
+            .then(|| verified.1.get(hash).cloned())
+            .flatten();
+        (changes, hit)
+    }
+
+    /// Keeps `account` for `hash` if nothing changed since `seen` was read, before the
+    /// storage reads that verified it.
+    fn keep(&self, seen: u64, hash: Digest, account: &Account) {
+        let mut verified = self.verified.lock().unwrap_or_else(|p| p.into_inner());
+        if self.changes.load(Ordering::Acquire) != seen {
+            return;
+        }
+        if verified.0 != seen || verified.1.len() >= MAX_CACHED_TOKENS {
+            *verified = (seen, HashMap::new());
+        }
+        verified.1.insert(hash, account.clone());
+    }
+}
+
 /// Loads an account inside a transaction.
 pub(crate) fn load(tx: &dyn Txn, name: &str) -> Result<Account> {
     get_in(tx, &account_key(name))?.ok_or_else(|| Error::not_found(format!("account `{name}`")))
@@ -191,6 +235,16 @@ fn check_account_name(name: &str) -> Result<()> {
 }
 
 impl Registry {
+    /// Runs a write transaction on accounts or tokens, then marks verified tokens stale. Every
+    /// such write goes through here.
+    fn write_accounts<T>(&self, f: impl Fn(&dyn Txn) -> Result<T>) -> Result<T> {
+        let result = self.store().run(f);
+        // After the commit (or a failure, harmlessly): a verification cached before it is
+        // never served again.
+        self.inner.tokens.changes.fetch_add(1, Ordering::AcqRel);
+        result
+    }
+
     /// Creates the first admin account. Allowed exactly once per registry, so a server can call
     /// it at first start without opening a hole later.
     pub fn bootstrap_admin(&self, name: &str) -> Result<(Account, NewToken)> {
@@ -220,7 +274,7 @@ impl Registry {
     }
 
     fn insert_first_admin(&self, name: &str, token: &NewToken) -> Result<Account> {
-        self.store().run(|tx| {
+        self.write_accounts(|tx| {
             if tx.get(BOOTSTRAPPED)?.is_some() {
                 return Err(Error::Forbidden {
                     actor: name.to_owned(),
@@ -241,7 +295,7 @@ impl Registry {
     ) -> Result<(Account, NewToken)> {
         check_account_name(name)?;
         let token = fresh_token();
-        let account = self.store().run(|tx| {
+        let account = self.write_accounts(|tx| {
             require_role(tx, actor, &[Role::Admin], "create accounts")?;
             insert_account(tx, actor, name, role, &token)
         })?;
@@ -251,7 +305,7 @@ impl Registry {
     /// Issues another token for `account` (the account itself or an admin).
     pub fn create_token(&self, actor: &str, account: &str) -> Result<NewToken> {
         let token = fresh_token();
-        self.store().run(|tx| {
+        self.write_accounts(|tx| {
             let acting = load(tx, actor)?;
             if actor != account && acting.role != Role::Admin {
                 return Err(Error::Forbidden {
@@ -276,7 +330,17 @@ impl Registry {
     /// [`Error::Unauthenticated`].
     pub fn authenticate(&self, secret: &str) -> Result<Account> {
         let hash = Digest::of(secret.as_bytes());
-        let Some(id) = self.store().get(&token_hash_key(&hash))? else {
+        let (seen, hit) = self.inner.tokens.lookup(&hash);
+        if let Some(account) = hit {
+            return Ok(account);
+        }
+        let account = self.authenticate_from_storage(&hash)?;
+        self.inner.tokens.keep(seen, hash, &account);
+        Ok(account)
+    }
+
+    fn authenticate_from_storage(&self, hash: &Digest) -> Result<Account> {
+        let Some(id) = self.store().get(&token_hash_key(hash))? else {
             return Err(Error::Unauthenticated);
         };
         let key = token_id_key(&String::from_utf8_lossy(&id));
@@ -294,7 +358,7 @@ impl Registry {
     /// Revokes the token with public id `id` (its account or an admin). Revoking twice is a
     /// no-op.
     pub fn revoke_token(&self, actor: &str, id: &str) -> Result<TokenInfo> {
-        self.store().run(|tx| {
+        self.write_accounts(|tx| {
             let acting = load(tx, actor)?;
             let key = token_id_key(id);
             let mut info: TokenInfo =
@@ -385,6 +449,87 @@ mod tests {
         }
         let err = "root".parse::<Role>().unwrap_err().to_string();
         assert!(err.contains("expected admin, provider"), "{err}");
+    }
+
+    fn account(name: &str) -> Account {
+        Account {
+            name: name.into(),
+            role: Role::Enterprise,
+            created_ms: 0,
+        }
+    }
+
+    #[test]
+    fn a_verification_read_before_a_change_is_never_kept() {
+        let cache = TokenCache::default();
+        let hash = Digest::of(b"smelt_secret");
+        let (seen, hit) = cache.lookup(&hash);
+        assert_eq!(hit, None);
+        // A write to accounts commits while this verification was reading storage.
+        cache.changes.fetch_add(1, Ordering::AcqRel);
+        cache.keep(seen, hash, &account("weaver"));
+        assert_eq!(cache.lookup(&hash).1, None);
+        // Read after the change: kept, until the next change.
+        let (seen, _) = cache.lookup(&hash);
+        cache.keep(seen, hash, &account("weaver"));
+        assert_eq!(cache.lookup(&hash).1, Some(account("weaver")));
+        cache.changes.fetch_add(1, Ordering::AcqRel);
+        assert_eq!(cache.lookup(&hash).1, None);
+    }
+
+    #[test]
+    fn the_cache_starts_over_when_full() {
+        let cache = TokenCache::default();
+        for i in 0..=MAX_CACHED_TOKENS {
+            let hash = Digest::of(format!("token {i}").as_bytes());
+            let (seen, _) = cache.lookup(&hash);
+            cache.keep(seen, hash, &account("weaver"));
+        }
+        let verified = cache.verified.lock().unwrap();
+        assert_eq!(
+            verified.1.len(),
+            1,
+            "emptied at the cap, then one more kept"
+        );
+    }
+
+    #[test]
+    fn revoked_and_new_tokens_are_seen_by_the_next_request() {
+        let dir = tempfile::tempdir().unwrap();
+        let registry = Registry::open(dir.path()).unwrap();
+        let (admin, _) = registry.bootstrap_admin("operator").unwrap();
+        let (_, token) = registry
+            .create_account(&admin.name, "weaver", Role::Enterprise)
+            .unwrap();
+        // Threads authenticate the token over and over while it is revoked; once the
+        // revocation returned, no call may succeed.
+        let revoked = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|scope| {
+            for _ in 0..4 {
+                scope.spawn(|| {
+                    for _ in 0..2_000 {
+                        let done = revoked.load(Ordering::Acquire);
+                        let result = registry.authenticate(&token.secret);
+                        if done {
+                            assert!(matches!(result, Err(Error::Unauthenticated)));
+                        }
+                    }
+                });
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+            registry.revoke_token("weaver", &token.id).unwrap();
+            revoked.store(true, Ordering::Release);
+        });
+        assert!(matches!(
+            registry.authenticate(&token.secret),
+            Err(Error::Unauthenticated)
+        ));
+        // A token issued after verifications were cached authenticates at once.
+        let second = registry.create_token("weaver", "weaver").unwrap();
+        assert_eq!(
+            registry.authenticate(&second.secret).unwrap().name,
+            "weaver"
+        );
     }
 
     #[test]

@@ -237,6 +237,8 @@ pub(crate) struct Inner {
     pub(crate) store: Box<dyn Storage>,
     /// What [`Registry::search`] reads (see [`Catalog`]).
     pub(crate) catalog: Catalog,
+    /// Bearer tokens verified since accounts last changed.
+    pub(crate) tokens: accounts::TokenCache,
 }
 
 /// The listed version of every package, decoded once and kept in memory: search over 10,000
@@ -381,6 +383,7 @@ impl Registry {
                 blobs,
                 store,
                 catalog: Catalog::default(),
+                tokens: accounts::TokenCache::default(),
             }),
         })
     }
