@@ -77,8 +77,8 @@ pub use error::{Error, Result};
 pub use index::{ChoiceOption, Dimension, INDEX_JSON, Index, Item, ItemKind, SceneInfo, Subarea};
 pub use matching::{
     Candidate, ColumnDecl, ColumnType, Component, DataFit, InputSchema, Match, MatchConfig,
-    Matches, Need, Rejected, Rejection, SchemaFit, Scorecard, TableDecl, TableShape, Weights, rank,
-    schema_fit, to_run,
+    Matches, Need, Reason, Rejected, Rejection, SchemaFit, Scorecard, TableDecl, TableShape,
+    Weights, rank, schema_fit, to_run,
 };
 pub use points::Points;
 pub use profile::{Classification, Profile, SizeClass};

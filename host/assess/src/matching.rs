@@ -406,19 +406,280 @@ pub struct Match {
     /// Its result on the sample data, if run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fit: Option<DataFit>,
-    /// Why, in both languages.
-    pub reasons: Vec<Bilingual>,
+    /// Why, in the order shown: coverage, missing scenes (if any), level, scorecard, cost,
+    /// deploy days, adoption, fit on the sample data (if run).
+    pub reasons: Vec<Reason>,
 }
 
-/// A candidate a hard filter removed.
+/// Why a candidate ranks where it does: a stable code and the figures behind it, formatted in
+/// both languages only when asked for ([`Reason::text`]) or serialized (`{"code", "zh",
+/// "en"}`), so [`rank`] itself formats nothing.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Reason {
+    /// The needed scenes it covers (each with whether it is constrained), of `needed`, and
+    /// their share of the needed scenes' weight, %.
+    Covers {
+        /// Covered scenes, constrained or not.
+        scenes: Vec<(Scene, bool)>,
+        /// Needed scenes.
+        needed: usize,
+        /// Covered share by weight, %.
+        share_pct: f64,
+    },
+    /// The needed scenes it does not cover.
+    Misses {
+        /// Missing scenes, constrained or not.
+        scenes: Vec<(Scene, bool)>,
+    },
+    /// The level it targets against the need's.
+    Level {
+        /// The solution's target level.
+        target: u8,
+        /// The need's target level.
+        need_target: u8,
+        /// The enterprise's level now.
+        now: u8,
+    },
+    /// Its conformance score (0–100), if scored.
+    Scorecard {
+        /// The score.
+        score: Option<f64>,
+    },
+    /// Expected cost against the budget.
+    Cost {
+        /// Expected cost, CNY.
+        cost_cny: f64,
+        /// One-off price, CNY.
+        deploy_cny: f64,
+        /// Price per 1,000 runs, CNY.
+        per_1k_runs_cny: f64,
+        /// Runs the cost assumes.
+        runs: u64,
+        /// The need's budget, CNY.
+        budget_cny: f64,
+    },
+    /// Days to deploy against the deadline.
+    Deploy {
+        /// Days to deploy.
+        deploy_days: u16,
+        /// The need's deadline, days.
+        deadline_days: u32,
+    },
+    /// Enterprises that deployed it.
+    Adoption {
+        /// Deployments.
+        deployments: u32,
+    },
+    /// Its result on the need's sample data.
+    Fit(DataFit),
+}
+
+impl Reason {
+    /// The stable code: `covers`, `misses`, `level`, `scorecard`, `cost`, `deploy`,
+    /// `adoption` or `fit`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Reason::Covers { .. } => "covers",
+            Reason::Misses { .. } => "misses",
+            Reason::Level { .. } => "level",
+            Reason::Scorecard { .. } => "scorecard",
+            Reason::Cost { .. } => "cost",
+            Reason::Deploy { .. } => "deploy",
+            Reason::Adoption { .. } => "adoption",
+            Reason::Fit(_) => "fit",
+        }
+    }
+
+    /// The reason in both languages.
+    pub fn text(&self) -> Bilingual {
+        match self {
+            Reason::Covers {
+                scenes,
+                needed,
+                share_pct,
+            } => text(
+                format!(
+                    "覆盖所需场景 {}（{} / {needed}，按权重 {share_pct:.0}%）",
+                    scene_list(scenes, "、", "（约束性）"),
+                    scenes.len(),
+                ),
+                format!(
+                    "covers {} ({} of {needed} needed scenes, {share_pct:.0}% by weight)",
+                    scene_list(scenes, ", ", " (constrained)"),
+                    scenes.len(),
+                ),
+            ),
+            Reason::Misses { scenes } => text(
+                format!("未覆盖 {}", scene_list(scenes, "、", "（约束性）")),
+                format!(
+                    "does not cover {}",
+                    scene_list(scenes, ", ", " (constrained)")
+                ),
+            ),
+            Reason::Level {
+                target,
+                need_target,
+                now,
+            } => {
+                let (cn, tn, fname) = (
+                    level_name(*target),
+                    level_name(*need_target),
+                    level_name(*now),
+                );
+                text(
+                    format!("面向{}，需求目标{}（当前{}）", cn.zh, tn.zh, fname.zh),
+                    format!(
+                        "targets {}, the need aims at {} (now {})",
+                        cn.en, tn.en, fname.en
+                    ),
+                )
+            }
+            Reason::Scorecard { score: Some(s) } => text(
+                format!("评测得分 {s:.0}/100"),
+                format!("conformance scorecard {s:.0}/100"),
+            ),
+            Reason::Scorecard { score: None } => {
+                text("尚无评测得分".into(), "no conformance scorecard yet".into())
+            }
+            Reason::Cost {
+                cost_cny,
+                deploy_cny,
+                per_1k_runs_cny,
+                runs,
+                budget_cny,
+            } => text(
+                format!(
+                    "预计费用 {cost_cny:.2} 元（部署 {deploy_cny:.2} 元 + {runs} 次运行 × {per_1k_runs_cny:.2} 元/千次），预算 {budget_cny:.2} 元"
+                ),
+                format!(
+                    "expected cost {cost_cny:.2} CNY (deploy {deploy_cny:.2} + {runs} runs at {per_1k_runs_cny:.2}/1k) of a {budget_cny:.2} CNY budget"
+                ),
+            ),
+            Reason::Deploy {
+                deploy_days,
+                deadline_days,
+            } => text(
+                format!("部署 {deploy_days} 天，期限 {deadline_days} 天"),
+                format!("deploys in {deploy_days} days, deadline {deadline_days} days"),
+            ),
+            Reason::Adoption { deployments } => text(
+                format!("已有 {deployments} 家企业部署"),
+                format!("deployed by {deployments} enterprises"),
+            ),
+            Reason::Fit(DataFit::Ran { findings, cost_cny }) => text(
+                format!("已在贵企业样例数据上运行成功：{findings} 条发现，费用 {cost_cny:.4} 元"),
+                format!("ran on your sample data: {findings} findings, cost {cost_cny:.4} CNY"),
+            ),
+            Reason::Fit(DataFit::Failed { reason }) => text(
+                format!("在贵企业样例数据上运行失败：{reason}；排在运行成功的方案之后"),
+                format!(
+                    "failed on your sample data: {reason}; ranked below the solutions that did not fail"
+                ),
+            ),
+            Reason::Fit(DataFit::NotApplicable { reason }) => text(
+                format!("未在样例数据上运行：{reason}"),
+                format!("not run on your sample data: {reason}"),
+            ),
+        }
+    }
+}
+
+/// `{"code", "zh", "en"}`: the text is formatted here, for what is serialized only.
+fn serialize_coded<S: serde::Serializer>(
+    serializer: S,
+    code: &'static str,
+    text: Bilingual,
+) -> std::result::Result<S::Ok, S::Error> {
+    use serde::ser::SerializeStruct;
+    let mut out = serializer.serialize_struct("Reason", 3)?;
+    out.serialize_field("code", code)?;
+    out.serialize_field("zh", &text.zh)?;
+    out.serialize_field("en", &text.en)?;
+    out.end()
+}
+
+impl Serialize for Reason {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        serialize_coded(serializer, self.code(), self.text())
+    }
+}
+
+/// A candidate a hard filter removed. Borrows its name and version from the candidate: over
+/// 10,000 listings nearly all are rejected, and copying them was most of [`rank`]'s work.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Rejected {
+pub struct Rejected<'a> {
     /// Package name.
-    pub name: String,
+    pub name: &'a str,
     /// Version.
-    pub version: String,
+    pub version: &'a str,
     /// Every filter it failed.
-    pub reasons: Vec<Rejection>,
+    pub reasons: Rejections,
+}
+
+/// The filters one candidate failed, held inline (no allocation per rejected candidate);
+/// [`Rejections::iter`] gives them as [`Rejection`]s, in [`Rejection::CODES`] order, and they
+/// serialize as a list of those.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Rejections {
+    /// Bit `i` set: failed the filter of `Rejection::CODES[i]`.
+    failed: u8,
+    industry: Industry,
+    cost_cny: f64,
+    deploy_cny: f64,
+    per_1k_runs_cny: f64,
+    runs: u64,
+    budget_cny: f64,
+    deploy_days: u16,
+    deadline_days: u32,
+}
+
+impl Rejections {
+    /// True when every filter passed.
+    pub fn is_empty(&self) -> bool {
+        self.failed == 0
+    }
+
+    /// How many filters failed.
+    pub fn len(&self) -> usize {
+        self.failed.count_ones() as usize
+    }
+
+    /// The failed filters, in [`Rejection::CODES`] order.
+    pub fn iter(&self) -> impl Iterator<Item = Rejection> + '_ {
+        (0..Rejection::CODES.len())
+            .filter(|bit| self.failed & (1 << bit) != 0)
+            .map(|bit| match bit {
+                0 => Rejection::NotApproved,
+                1 => Rejection::Suspended,
+                2 => Rejection::Industry {
+                    industry: self.industry,
+                },
+                3 => Rejection::Scenes,
+                4 => Rejection::OverBudget {
+                    cost_cny: self.cost_cny,
+                    deploy_cny: self.deploy_cny,
+                    per_1k_runs_cny: self.per_1k_runs_cny,
+                    runs: self.runs,
+                    budget_cny: self.budget_cny,
+                },
+                _ => Rejection::PastDeadline {
+                    deploy_days: self.deploy_days,
+                    deadline_days: self.deadline_days,
+                },
+            })
+    }
+}
+
+impl Serialize for Rejections {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
 }
 
 /// Why a hard filter removed a candidate: a stable code and the figures behind it. Matching
@@ -525,25 +786,19 @@ impl Serialize for Rejection {
         &self,
         serializer: S,
     ) -> std::result::Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let Bilingual { zh, en } = self.text();
-        let mut out = serializer.serialize_struct("Rejection", 3)?;
-        out.serialize_field("code", self.code())?;
-        out.serialize_field("zh", &zh)?;
-        out.serialize_field("en", &en)?;
-        out.end()
+        serialize_coded(serializer, self.code(), self.text())
     }
 }
 
-/// The answer to a need.
+/// The answer to a need (borrowing the rejected candidates' names from the candidates).
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Matches {
+pub struct Matches<'a> {
     /// Runs the expected costs assume.
     pub expected_runs: u64,
     /// Candidates that pass the hard filters, best first.
     pub ranked: Vec<Match>,
     /// Candidates removed, in input order.
-    pub rejected: Vec<Rejected>,
+    pub rejected: Vec<Rejected<'a>>,
 }
 
 /// Whether sample tables satisfy a declared schema.
@@ -670,11 +925,11 @@ fn text(zh: String, en: String) -> Bilingual {
     Bilingual { zh, en }
 }
 
-fn scene_list(scenes: &[Scene], constrained: &BTreeSet<Scene>, sep: &str, tag: &str) -> String {
+fn scene_list(scenes: &[(Scene, bool)], sep: &str, tag: &str) -> String {
     scenes
         .iter()
-        .map(|s| {
-            if constrained.contains(s) {
+        .map(|(s, constrained)| {
+            if *constrained {
                 format!("{}{tag}", s.zh())
             } else {
                 s.zh().to_owned()
@@ -684,40 +939,31 @@ fn scene_list(scenes: &[Scene], constrained: &BTreeSet<Scene>, sep: &str, tag: &
         .join(sep)
 }
 
-/// The filters a candidate fails, in [`Rejection::CODES`] order (empty when it passes).
-fn hard_filter(need: &Need, c: &Candidate, runs: u64) -> Vec<Rejection> {
-    let mut out = Vec::new();
-    if !c.approved {
-        out.push(Rejection::NotApproved);
-    }
-    if c.suspended {
-        out.push(Rejection::Suspended);
-    }
-    if !c.industries.contains(&need.industry) {
-        out.push(Rejection::Industry {
-            industry: need.industry,
-        });
-    }
-    if !need.scenes.iter().any(|s| c.scenes.contains(s)) {
-        out.push(Rejection::Scenes);
-    }
+/// The filters a candidate fails (empty when it passes).
+fn hard_filter(need: &Need, c: &Candidate, runs: u64) -> Rejections {
     let cost = c.expected_cost(runs);
-    if cost > need.budget_cny {
-        out.push(Rejection::OverBudget {
-            cost_cny: cost,
-            deploy_cny: c.deploy_cny,
-            per_1k_runs_cny: c.per_1k_runs_cny,
-            runs,
-            budget_cny: need.budget_cny,
-        });
+    let failed = [
+        !c.approved,
+        c.suspended,
+        !c.industries.contains(&need.industry),
+        !need.scenes.iter().any(|s| c.scenes.contains(s)),
+        cost > need.budget_cny,
+        u32::from(c.deploy_days) > need.deadline_days,
+    ]
+    .iter()
+    .enumerate()
+    .fold(0u8, |bits, (i, failed)| bits | (u8::from(*failed) << i));
+    Rejections {
+        failed,
+        industry: need.industry,
+        cost_cny: cost,
+        deploy_cny: c.deploy_cny,
+        per_1k_runs_cny: c.per_1k_runs_cny,
+        runs,
+        budget_cny: need.budget_cny,
+        deploy_days: c.deploy_days,
+        deadline_days: need.deadline_days,
     }
-    if u32::from(c.deploy_days) > need.deadline_days {
-        out.push(Rejection::PastDeadline {
-            deploy_days: c.deploy_days,
-            deadline_days: need.deadline_days,
-        });
-    }
-    out
 }
 
 /// The candidates to run on the need's sample tables: those passing the hard filters whose
@@ -744,7 +990,11 @@ pub fn to_run(need: &Need, candidates: &[Candidate], config: &MatchConfig) -> Re
 }
 
 /// Ranks `candidates` for `need` (see the module doc for the filters and the score).
-pub fn rank(need: &Need, candidates: &[Candidate], config: &MatchConfig) -> Result<Matches> {
+pub fn rank<'a>(
+    need: &Need,
+    candidates: &'a [Candidate],
+    config: &MatchConfig,
+) -> Result<Matches<'a>> {
     need.validate()?;
     config.validate()?;
     let runs = need.expected_runs.unwrap_or(config.default_expected_runs);
@@ -767,8 +1017,8 @@ pub fn rank(need: &Need, candidates: &[Candidate], config: &MatchConfig) -> Resu
         let reasons = hard_filter(need, c, runs);
         if !reasons.is_empty() {
             rejected.push(Rejected {
-                name: c.name.clone(),
-                version: c.version.clone(),
+                name: &c.name,
+                version: &c.version,
                 reasons,
             });
             continue;
@@ -816,90 +1066,46 @@ pub fn rank(need: &Need, candidates: &[Candidate], config: &MatchConfig) -> Resu
             .collect();
         let score = breakdown.iter().map(|b| b.points).sum();
 
-        let mut reasons = Vec::new();
-        let share_pct = coverage * 100.0;
-        reasons.push(text(
-            format!(
-                "覆盖所需场景 {}（{} / {}，按权重 {share_pct:.0}%）",
-                scene_list(&covered, &constrained, "、", "（约束性）"),
-                covered.len(),
-                need.scenes.len()
-            ),
-            format!(
-                "covers {} ({} of {} needed scenes, {share_pct:.0}% by weight)",
-                scene_list(&covered, &constrained, ", ", " (constrained)"),
-                covered.len(),
-                need.scenes.len()
-            ),
-        ));
+        let flagged = |scenes: &[Scene]| -> Vec<(Scene, bool)> {
+            scenes
+                .iter()
+                .map(|s| (*s, constrained.contains(s)))
+                .collect()
+        };
+        let mut reasons = vec![Reason::Covers {
+            scenes: flagged(&covered),
+            needed: need.scenes.len(),
+            share_pct: coverage * 100.0,
+        }];
         if !missing.is_empty() {
-            reasons.push(text(
-                format!(
-                    "未覆盖 {}",
-                    scene_list(&missing, &constrained, "、", "（约束性）")
-                ),
-                format!(
-                    "does not cover {}",
-                    scene_list(&missing, &constrained, ", ", " (constrained)")
-                ),
-            ));
+            reasons.push(Reason::Misses {
+                scenes: flagged(&missing),
+            });
         }
-        let (cn, tn, fname) = (
-            level_name(c.target_level),
-            level_name(target),
-            level_name(from),
-        );
-        reasons.push(text(
-            format!("面向{}，需求目标{}（当前{}）", cn.zh, tn.zh, fname.zh),
-            format!(
-                "targets {}, the need aims at {} (now {})",
-                cn.en, tn.en, fname.en
-            ),
-        ));
-        reasons.push(match card {
-            Some(s) => text(
-                format!("评测得分 {s:.0}/100"),
-                format!("conformance scorecard {s:.0}/100"),
-            ),
-            None => text("尚无评测得分".into(), "no conformance scorecard yet".into()),
-        });
-        reasons.push(text(
-            format!(
-                "预计费用 {cost:.2} 元（部署 {:.2} 元 + {runs} 次运行 × {:.2} 元/千次），预算 {:.2} 元",
-                c.deploy_cny, c.per_1k_runs_cny, need.budget_cny
-            ),
-            format!(
-                "expected cost {cost:.2} CNY (deploy {:.2} + {runs} runs at {:.2}/1k) of a {:.2} CNY budget",
-                c.deploy_cny, c.per_1k_runs_cny, need.budget_cny
-            ),
-        ));
-        reasons.push(text(
-            format!("部署 {} 天，期限 {} 天", c.deploy_days, need.deadline_days),
-            format!(
-                "deploys in {} days, deadline {} days",
-                c.deploy_days, need.deadline_days
-            ),
-        ));
-        reasons.push(text(
-            format!("已有 {} 家企业部署", c.adoption),
-            format!("deployed by {} enterprises", c.adoption),
-        ));
-        match &c.fit {
-            Some(DataFit::Ran { findings, cost_cny }) => reasons.push(text(
-                format!("已在贵企业样例数据上运行成功：{findings} 条发现，费用 {cost_cny:.4} 元"),
-                format!("ran on your sample data: {findings} findings, cost {cost_cny:.4} CNY"),
-            )),
-            Some(DataFit::Failed { reason }) => reasons.push(text(
-                format!("在贵企业样例数据上运行失败：{reason}；排在运行成功的方案之后"),
-                format!(
-                    "failed on your sample data: {reason}; ranked below the solutions that did not fail"
-                ),
-            )),
-            Some(DataFit::NotApplicable { reason }) => reasons.push(text(
-                format!("未在样例数据上运行：{reason}"),
-                format!("not run on your sample data: {reason}"),
-            )),
-            None => {}
+        reasons.extend([
+            Reason::Level {
+                target: c.target_level,
+                need_target: target,
+                now: from,
+            },
+            Reason::Scorecard { score: card },
+            Reason::Cost {
+                cost_cny: cost,
+                deploy_cny: c.deploy_cny,
+                per_1k_runs_cny: c.per_1k_runs_cny,
+                runs,
+                budget_cny: need.budget_cny,
+            },
+            Reason::Deploy {
+                deploy_days: c.deploy_days,
+                deadline_days: need.deadline_days,
+            },
+            Reason::Adoption {
+                deployments: c.adoption,
+            },
+        ]);
+        if let Some(fit) = &c.fit {
+            reasons.push(Reason::Fit(fit.clone()));
         }
         ranked.push(Match {
             rank: 0,

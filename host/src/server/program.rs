@@ -385,10 +385,11 @@ pub(crate) async fn matches(
     }
     let config = MatchConfig::default();
     let view = super::listings::view(&state)?;
-    let mut result =
-        smelt_assess::rank(&stored.need, &view.candidates, &config).map_err(invalid)?;
+    let first = smelt_assess::rank(&stored.need, &view.candidates, &config).map_err(invalid)?;
+    // With a sample, the candidates that pass the hard filters are run on the enterprise's
+    // data, and ranked again with the outcome.
+    let mut tried: Option<Vec<smelt_assess::Candidate>> = None;
     if let Some(sample) = &stored.sample {
-        // Only candidates that pass the hard filters are run on the enterprise's data.
         let mut cands = view.candidates.clone();
         let position: std::collections::HashMap<(&str, &str), usize> = view
             .candidates
@@ -396,7 +397,7 @@ pub(crate) async fn matches(
             .enumerate()
             .map(|(i, c)| ((c.name.as_str(), c.version.as_str()), i))
             .collect();
-        for m in &result.ranked {
+        for m in &first.ranked {
             let Some(&i) = position.get(&(m.name.as_str(), m.version.as_str())) else {
                 continue;
             };
@@ -426,15 +427,19 @@ pub(crate) async fn matches(
                 },
             );
         }
-        result = smelt_assess::rank(&stored.need, &cands, &config).map_err(invalid)?;
+        tried = Some(cands);
     }
+    let result = match &tried {
+        Some(cands) => smelt_assess::rank(&stored.need, cands, &config).map_err(invalid)?,
+        None => first,
+    };
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for r in &result.rejected {
-        for reason in &r.reasons {
+        for reason in r.reasons.iter() {
             *counts.entry(reason.code()).or_default() += 1;
         }
     }
-    let page: Vec<&smelt_assess::Rejected> =
+    let page: Vec<&smelt_assess::Rejected<'_>> =
         result.rejected.iter().skip(offset).take(limit).collect();
     Ok(Json(json!({
         "need": id,

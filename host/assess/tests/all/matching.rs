@@ -145,11 +145,11 @@ fn need(industry: Industry, scenes: &[Scene], target: u8, budget: f64, deadline:
     }
 }
 
-fn names(m: &Matches) -> Vec<&str> {
+fn names<'a>(m: &'a Matches<'_>) -> Vec<&'a str> {
     m.ranked.iter().map(|r| r.name.as_str()).collect()
 }
 
-fn rejected_for(m: &Matches, name: &str) -> Vec<String> {
+fn rejected_for(m: &Matches<'_>, name: &str) -> Vec<String> {
     m.rejected
         .iter()
         .find(|r| r.name == name)
@@ -160,7 +160,7 @@ fn rejected_for(m: &Matches, name: &str) -> Vec<String> {
         .collect()
 }
 
-fn component(m: &Matches, name: &str, part: &str) -> f64 {
+fn component(m: &Matches<'_>, name: &str, part: &str) -> f64 {
     m.ranked
         .iter()
         .find(|r| r.name == name)
@@ -187,7 +187,8 @@ fn electronics_quality_and_procurement() {
         10,
     );
     n.current_level = Some(1);
-    let m = rank(&n, &candidates(), &MatchConfig::default()).unwrap();
+    let all = candidates();
+    let m = rank(&n, &all, &MatchConfig::default()).unwrap();
     assert_eq!(m.expected_runs, 10_000);
     assert_eq!(names(&m), ["spc-capability", "aql-sampling"]);
     // Both constrained (weight 2 each): each covers 2 of 4 → 0.5.
@@ -220,7 +221,7 @@ fn electronics_quality_and_procurement() {
     let spc = &m.ranked[0];
     assert_eq!(spc.covered, [Scene::Quality]);
     assert_eq!(spc.missing, [Scene::Procurement]);
-    let en: Vec<_> = spc.reasons.iter().map(|r| r.en.as_str()).collect();
+    let en: Vec<_> = spc.reasons.iter().map(|r| r.text().en).collect();
     assert_eq!(
         en[0],
         "covers 质量管理 (constrained) (1 of 2 needed scenes, 50% by weight)"
@@ -231,7 +232,7 @@ fn electronics_quality_and_procurement() {
         "targets level 2, the need aims at level 2 (now level 1)"
     );
     assert_eq!(
-        spc.reasons[4].zh,
+        spc.reasons[4].text().zh,
         "预计费用 1520.00 元（部署 1500.00 元 + 10000 次运行 × 2.00 元/千次），预算 2000.00 元"
     );
     // Industry filter: the four others serve other industries.
@@ -249,7 +250,7 @@ fn electronics_quality_and_procurement() {
 
     // Budget filter: at 1,000 CNY spc (1,520) is out, aql (305) stays.
     n.budget_cny = 1000.0;
-    let m = rank(&n, &candidates(), &MatchConfig::default()).unwrap();
+    let m = rank(&n, &all, &MatchConfig::default()).unwrap();
     assert_eq!(names(&m), ["aql-sampling"]);
     assert_eq!(
         rejected_for(&m, "spc-capability"),
@@ -260,7 +261,7 @@ fn electronics_quality_and_procurement() {
     // With 100 runs expected and 1,501 CNY, spc fits again: 1500 + 2 × 100/1000 = 1500.2.
     n.expected_runs = Some(100);
     n.budget_cny = 1501.0;
-    let m = rank(&n, &candidates(), &MatchConfig::default()).unwrap();
+    let m = rank(&n, &all, &MatchConfig::default()).unwrap();
     assert_eq!(names(&m), ["spc-capability", "aql-sampling"]);
 }
 
@@ -269,7 +270,8 @@ fn electronics_quality_and_procurement() {
 #[test]
 fn knitting_quality_budget_and_deadline() {
     let n = need(Industry::Knitting, &[Scene::Quality], 2, 700.0, 1);
-    let m = rank(&n, &candidates(), &MatchConfig::default()).unwrap();
+    let all = candidates();
+    let m = rank(&n, &all, &MatchConfig::default()).unwrap();
     assert_eq!(names(&m), ["fabric-four-point"]);
     assert_eq!(
         rejected_for(&m, "dye-lot-color-qc"),
@@ -290,7 +292,7 @@ fn knitting_quality_budget_and_deadline() {
     //   fabric: 30 + 15 + 20·0.85 + 15·(1 − 610/1000) + 10 + 10·ln 9/ln 51 = 83.44
     //   dye-lot: 30 + 15 + 20·0.88 + 15·(1 − 820/1000) + 10 + 10·ln 6/ln 51 = 79.86
     let n = need(Industry::Knitting, &[Scene::Quality], 2, 1000.0, 1);
-    let m = rank(&n, &candidates(), &MatchConfig::default()).unwrap();
+    let m = rank(&n, &all, &MatchConfig::default()).unwrap();
     assert_eq!(names(&m), ["fabric-four-point", "dye-lot-color-qc"]);
     assert!(
         (m.ranked[0].score - 83.44).abs() < 0.01,
@@ -315,7 +317,7 @@ fn knitting_quality_budget_and_deadline() {
         },
         ..MatchConfig::default()
     };
-    let m = rank(&n, &candidates(), &config).unwrap();
+    let m = rank(&n, &all, &config).unwrap();
     assert_eq!(names(&m), ["dye-lot-color-qc", "fabric-four-point"]);
     assert!((m.ranked[0].score - 88.0).abs() < 1e-9);
 }
@@ -414,7 +416,7 @@ fn a_candidate_that_fails_on_the_sample_data_ranks_below_one_that_ran() {
     assert_eq!(names(&m), ["oee-calculator", "flowshop-scheduler"]);
     // Same soft scores, order by fit.
     assert!(m.ranked[1].score > m.ranked[0].score);
-    let last = m.ranked[1].reasons.last().unwrap();
+    let last = m.ranked[1].reasons.last().unwrap().text();
     assert_eq!(
         last.en,
         format!(
@@ -423,7 +425,7 @@ fn a_candidate_that_fails_on_the_sample_data_ranks_below_one_that_ran() {
     );
     assert!(last.zh.contains("运行失败"));
     assert_eq!(
-        m.ranked[0].reasons.last().unwrap().en,
+        m.ranked[0].reasons.last().unwrap().text().en,
         "ran on your sample data: 3 findings, cost 0.0042 CNY"
     );
 
