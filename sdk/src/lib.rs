@@ -62,6 +62,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod math;
 mod read;
 mod write;
 
