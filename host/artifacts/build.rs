@@ -13,6 +13,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+// The flags are shared with `smelt build` through the library (`smelt_artifacts::WASM_RUSTFLAGS`).
+include!("src/rustflags.rs");
+
 const HOSTILE: &[&str] = &[
     "infinite-loop",
     "memory-grow",
@@ -40,7 +43,9 @@ fn cargo(root: &Path, target_dir: &Path) -> Command {
         .arg("--target=wasm32-wasip2")
         .arg("--profile=plugin")
         .arg("--target-dir")
-        .arg(target_dir);
+        .arg(target_dir)
+        .arg("--config")
+        .arg(wasm_rustflags_config());
     for var in [
         "CARGO_ENCODED_RUSTFLAGS",
         "RUSTFLAGS",
@@ -76,6 +81,7 @@ fn main() {
         println!("cargo:rerun-if-changed={}", root.join(dir).display());
     }
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=src/rustflags.rs");
 
     let mut plugins: Vec<(String, PathBuf)> = fs::read_dir(root.join("plugins"))
         .expect("plugins/")

@@ -7,6 +7,7 @@
 //! ```
 
 include!(concat!(env!("OUT_DIR"), "/artifacts.rs"));
+include!("rustflags.rs");
 
 /// The component path of example plugin `name`; panics on an unknown name (a test bug).
 pub fn plugin(name: &str) -> &'static str {

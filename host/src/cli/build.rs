@@ -53,8 +53,10 @@ fn target_installed(dir: &Path) -> Option<bool> {
     )
 }
 
-/// Builds the component of the project in `dir`; returns its path. Cargo's own messages go to
-/// stderr as usual.
+/// Builds the component of the project in `dir` with the solution rustflags
+/// ([`smelt_artifacts::WASM_RUSTFLAGS`]: SIMD on); returns its path. Cargo's own messages go to
+/// stderr as usual. `RUSTFLAGS` in the environment replaces those flags, as it replaces any
+/// configured ones.
 pub fn build(dir: &Path) -> anyhow::Result<PathBuf> {
     check_project(dir)?;
     if target_installed(dir) == Some(false) {
@@ -68,6 +70,8 @@ pub fn build(dir: &Path) -> anyhow::Result<PathBuf> {
             "--target",
             TARGET,
             "--message-format=json-render-diagnostics",
+            "--config",
+            smelt_artifacts::wasm_rustflags_config().as_str(),
         ])
         .current_dir(dir)
         .stdout(Stdio::piped())
