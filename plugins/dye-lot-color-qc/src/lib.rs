@@ -14,20 +14,37 @@ pub struct DyeLotColorQc;
 /// Default tolerance ΔE00: a common commercial acceptance limit for solid shades.
 const DEFAULT_TOLERANCE: f64 = 1.0;
 
-fn read_lab(table: TableRef<'_>, row: usize) -> Result<Lab, SolutionError> {
-    let get = |column: &str| -> Result<f64, SolutionError> {
-        let value = table.finite(column, row, table.float64(column)?[row])?;
-        Ok(value)
-    };
-    let lab = Lab {
-        l: get("L")?,
-        a: get("a")?,
-        b: get("b")?,
-    };
-    if !(0.0..=100.0).contains(&lab.l) {
-        return Err(table.invalid("L", row, format!("L* = {} is outside 0–100", lab.l)));
+/// The L*, a*, b* columns of a table, looked up once rather than per row.
+struct LabColumns<'a> {
+    table: TableRef<'a>,
+    l: &'a [f64],
+    a: &'a [f64],
+    b: &'a [f64],
+}
+
+impl<'a> LabColumns<'a> {
+    fn of(table: TableRef<'a>) -> Result<Self, SolutionError> {
+        Ok(LabColumns {
+            table,
+            l: table.float64("L")?,
+            a: table.float64("a")?,
+            b: table.float64("b")?,
+        })
     }
-    Ok(lab)
+
+    fn get(&self, row: usize) -> Result<Lab, SolutionError> {
+        let lab = Lab {
+            l: self.table.finite("L", row, self.l[row])?,
+            a: self.table.finite("a", row, self.a[row])?,
+            b: self.table.finite("b", row, self.b[row])?,
+        };
+        if !(0.0..=100.0).contains(&lab.l) {
+            return Err(self
+                .table
+                .invalid("L", row, format!("L* = {} is outside 0–100", lab.l)));
+        }
+        Ok(lab)
+    }
 }
 
 impl Solution for DyeLotColorQc {
@@ -182,30 +199,34 @@ pub fn run(input: Input, default_kl: f64) -> Result<Output, SolutionError> {
             standard_table.rows()?
         )));
     }
-    let standard = read_lab(standard_table, 0)?;
+    let standard = LabColumns::of(standard_table)?.get(0)?;
 
     let batches = input.table("batches")?;
     let rows = batches.rows_at_least(1)?;
     let names = batches.text("batch")?;
+    let lab = LabColumns::of(batches)?;
     let mut output = Output::new();
     let mut delta = Vec::with_capacity(rows);
     let mut delta_cmc = Vec::with_capacity(rows);
     let mut pass = Vec::with_capacity(rows);
+    let label = if use_cmc {
+        format!("ΔE CMC({cmc_l}:{cmc_c})")
+    } else {
+        "ΔE00".to_owned()
+    };
+    // The same for every failing batch: formatted once, not per row.
+    let exceeds = format!("exceeds tolerance {tolerance}");
     for (row, name) in names.iter().enumerate().take(rows) {
-        let batch = read_lab(batches, row)?;
+        let batch = lab.get(row)?;
         let de00 = ciede2000(standard, batch, weights);
         let de_cmc = cmc(standard, batch, cmc_l, cmc_c);
-        let (de, label) = if use_cmc {
-            (de_cmc, format!("ΔE CMC({cmc_l}:{cmc_c})"))
-        } else {
-            (de00, "ΔE00".to_owned())
-        };
+        let de = if use_cmc { de_cmc } else { de00 };
         let ok = de <= tolerance;
         if !ok {
             output.push_finding(
                 Finding::warning(
                     "out-of-tolerance",
-                    format!("batch {name}: {label} {de:.2} exceeds tolerance {tolerance}"),
+                    format!("batch {name}: {label} {de:.2} {exceeds}"),
                 )
                 .at("batches", row),
             );
@@ -214,8 +235,8 @@ pub fn run(input: Input, default_kl: f64) -> Result<Output, SolutionError> {
         delta_cmc.push(de_cmc);
         pass.push(ok);
     }
-    let max = delta.iter().copied().fold(0.0, f64::max);
-    let max_cmc = delta_cmc.iter().copied().fold(0.0, f64::max);
+    let max = delta.iter().copied().fold(0.0, smelt_sdk::math::max);
+    let max_cmc = delta_cmc.iter().copied().fold(0.0, smelt_sdk::math::max);
     let fails = pass.iter().filter(|&&p| !p).count();
     Ok(output
         .with_table(

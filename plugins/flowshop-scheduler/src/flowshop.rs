@@ -18,6 +18,10 @@
 //! assert_eq!(makespan, 5.0);
 //! ```
 
+// `smelt_sdk::math`: max/min inline in wasm32 (f64::max is a call to `fmax` there), and exp is
+// the same bits natively and in the sandbox, so the annealing accepts the same moves on both.
+use smelt_sdk::math::{exp, max, min};
+
 /// Processing times of `jobs` jobs on `machines` machines.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Instance {
@@ -67,7 +71,7 @@ impl Instance {
         for &job in sequence {
             let mut previous = 0.0f64;
             for (machine, &p) in done.iter_mut().zip(self.row(job)) {
-                *machine = machine.max(previous) + p;
+                *machine = max(*machine, previous) + p;
                 previous = *machine;
             }
         }
@@ -81,7 +85,7 @@ impl Instance {
         for &job in sequence {
             let mut previous = 0.0f64;
             for (machine, (free, &p)) in done.iter_mut().zip(self.row(job)).enumerate() {
-                let start = free.max(previous);
+                let start = max(*free, previous);
                 *free = start + p;
                 previous = *free;
                 operations.push((job, machine, start, *free));
@@ -96,19 +100,19 @@ impl Instance {
         let m = self.machines;
         let mut bound = (0..self.jobs)
             .map(|j| self.row(j).iter().sum::<f64>())
-            .fold(0.0, f64::max);
+            .fold(0.0, max);
         for machine in 0..m {
             let mut head = f64::INFINITY;
             let mut tail = f64::INFINITY;
             let mut load = 0.0;
             for job in 0..self.jobs {
                 let row = self.row(job);
-                head = head.min(row[..machine].iter().sum());
-                tail = tail.min(row[machine + 1..].iter().sum());
+                head = min(head, row[..machine].iter().sum());
+                tail = min(tail, row[machine + 1..].iter().sum());
                 load += row[machine];
             }
             if self.jobs > 0 {
-                bound = bound.max(head + load + tail);
+                bound = max(bound, head + load + tail);
             }
         }
         bound
@@ -150,7 +154,7 @@ impl Inserter {
             };
             let mut left = 0.0f64;
             for ((e, &up), &p) in rest[..m].iter_mut().zip(above).zip(shop.row(j)) {
-                left = left.max(up) + p;
+                left = max(left, up) + p;
                 *e = left;
             }
         }
@@ -160,7 +164,7 @@ impl Inserter {
             let below = &next[..m];
             let mut right = 0.0f64;
             for ((q, &down), &p) in upto[i * m..].iter_mut().zip(below).zip(shop.row(j)).rev() {
-                right = right.max(down) + p;
+                right = max(right, down) + p;
                 *q = right;
             }
         }
@@ -177,8 +181,8 @@ impl Inserter {
             let mut left = 0.0f64;
             let mut makespan = 0.0f64;
             for ((&up, &q), &p) in above.iter().zip(tail).zip(row) {
-                left = left.max(up) + p;
-                makespan = makespan.max(left + q);
+                left = max(left, up) + p;
+                makespan = max(makespan, left + q);
             }
             if makespan < best.1 {
                 best = (position, makespan);
@@ -366,7 +370,7 @@ pub fn iterated_greedy(shop: &Instance, effort: Effort) -> Solution {
                 solution.sequence.clone_from(&current);
                 solution.makespan = makespan;
             }
-        } else if rng.unit() <= (-(makespan - current_makespan) / temperature).exp() {
+        } else if rng.unit() <= exp(-(makespan - current_makespan) / temperature) {
             current = candidate;
             current_makespan = makespan;
         }

@@ -27,45 +27,74 @@ const MAX_COUNT: i64 = 1_000_000_000_000;
 
 const TABLE: &str = "shifts";
 
-fn minutes(table: TableRef<'_>, column: &str, row: usize) -> Result<f64, SolutionError> {
-    let value = table.finite(column, row, table.float64(column)?[row])?;
-    if !(0.0..=MAX_MINUTES).contains(&value) {
-        return Err(table.invalid(
-            column,
-            row,
-            format!("{value} min must be between 0 and {MAX_MINUTES}"),
-        ));
-    }
-    Ok(value)
+/// The input columns of the shift table, looked up once rather than per row.
+struct ShiftColumns<'a> {
+    table: TableRef<'a>,
+    shift_length: &'a [f64],
+    planned_stops: &'a [f64],
+    breakdowns: &'a [f64],
+    setups: &'a [f64],
+    small_stops: &'a [f64],
+    ideal_cycle_time: &'a [f64],
+    total_count: &'a [i64],
+    startup_rejects: &'a [i64],
+    production_rejects: &'a [i64],
 }
 
-fn count(table: TableRef<'_>, column: &str, row: usize) -> Result<f64, SolutionError> {
-    let value = table.int64(column)?[row];
-    if !(0..=MAX_COUNT).contains(&value) {
-        return Err(table.invalid(
-            column,
-            row,
-            format!("{value} pieces must be between 0 and {MAX_COUNT}"),
-        ));
+impl<'a> ShiftColumns<'a> {
+    fn of(table: TableRef<'a>) -> Result<Self, SolutionError> {
+        Ok(ShiftColumns {
+            table,
+            shift_length: table.float64("shift_length")?,
+            planned_stops: table.float64("planned_stops")?,
+            breakdowns: table.float64("breakdowns")?,
+            setups: table.float64("setups")?,
+            small_stops: table.float64("small_stops")?,
+            ideal_cycle_time: table.float64("ideal_cycle_time")?,
+            total_count: table.int64("total_count")?,
+            startup_rejects: table.int64("startup_rejects")?,
+            production_rejects: table.int64("production_rejects")?,
+        })
     }
-    Ok(value as f64)
+
+    fn minutes(&self, column: &str, values: &[f64], row: usize) -> Result<f64, SolutionError> {
+        let value = self.table.finite(column, row, values[row])?;
+        if !(0.0..=MAX_MINUTES).contains(&value) {
+            return Err(self.table.invalid(
+                column,
+                row,
+                format!("{value} min must be between 0 and {MAX_MINUTES}"),
+            ));
+        }
+        Ok(value)
+    }
+
+    fn count(&self, column: &str, values: &[i64], row: usize) -> Result<f64, SolutionError> {
+        let value = values[row];
+        if !(0..=MAX_COUNT).contains(&value) {
+            return Err(self.table.invalid(
+                column,
+                row,
+                format!("{value} pieces must be between 0 and {MAX_COUNT}"),
+            ));
+        }
+        Ok(value as f64)
+    }
 }
 
-fn read_shift(table: TableRef<'_>, row: usize) -> Result<Shift, SolutionError> {
+fn read_shift(columns: &ShiftColumns<'_>, row: usize) -> Result<Shift, SolutionError> {
+    let c = columns;
+    let table = c.table;
     let shift = Shift {
-        shift_length: minutes(table, "shift_length", row)?,
-        planned_stops: minutes(table, "planned_stops", row)?,
-        breakdowns: minutes(table, "breakdowns", row)?,
-        setups: minutes(table, "setups", row)?,
-        small_stops: minutes(table, "small_stops", row)?,
-        ideal_cycle_time: table.finite(
-            "ideal_cycle_time",
-            row,
-            table.float64("ideal_cycle_time")?[row],
-        )?,
-        total_count: count(table, "total_count", row)?,
-        startup_rejects: count(table, "startup_rejects", row)?,
-        production_rejects: count(table, "production_rejects", row)?,
+        shift_length: c.minutes("shift_length", c.shift_length, row)?,
+        planned_stops: c.minutes("planned_stops", c.planned_stops, row)?,
+        breakdowns: c.minutes("breakdowns", c.breakdowns, row)?,
+        setups: c.minutes("setups", c.setups, row)?,
+        small_stops: c.minutes("small_stops", c.small_stops, row)?,
+        ideal_cycle_time: table.finite("ideal_cycle_time", row, c.ideal_cycle_time[row])?,
+        total_count: c.count("total_count", c.total_count, row)?,
+        startup_rejects: c.count("startup_rejects", c.startup_rejects, row)?,
+        production_rejects: c.count("production_rejects", c.production_rejects, row)?,
     };
     if !(shift.ideal_cycle_time > 0.0 && shift.ideal_cycle_time <= MAX_MINUTES * 60.0) {
         return Err(table.invalid(
@@ -255,6 +284,7 @@ impl Solution for OeeCalculator {
         }
         let machines = table.text("machine")?;
         let shifts = table.text("shift")?;
+        let columns = ShiftColumns::of(table)?;
 
         let mut output = Output::new();
         let mut by_shift = Columns::default();
@@ -266,7 +296,7 @@ impl Solution for OeeCalculator {
             if machines[row].trim().is_empty() {
                 return Err(table.invalid("machine", row, "empty machine name"));
             }
-            let r = evaluate(&read_shift(table, row)?);
+            let r = evaluate(&read_shift(&columns, row)?);
             if r.performance > 1.0 {
                 output.push_finding(
                     Finding::warning(

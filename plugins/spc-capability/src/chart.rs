@@ -1,6 +1,8 @@
 //! Shewhart X̄-R and X̄-S charts, run rules and process capability, in plain Rust so they are
 //! tested and benchmarked natively.
 
+use smelt_sdk::math;
+
 use crate::constants::Constants;
 
 /// Which dispersion chart goes with the X̄ chart, and so how σ within is estimated.
@@ -30,7 +32,8 @@ pub fn subgroup_stats(values: &[f64]) -> SubgroupStats {
     let (min, max) = values
         .iter()
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
-            (lo.min(v), hi.max(v))
+            // smelt_sdk::math: inline in wasm32, where f64::min/max are calls to fmin/fmax.
+            (math::min(lo, v), math::max(hi, v))
         });
     let ss: f64 = values.iter().map(|v| (v - mean).powi(2)).sum();
     SubgroupStats {
