@@ -6,7 +6,8 @@
 //! column runs the same component with fuel metering switched off, to show what metering costs.
 //!
 //! `cargo bench --workspace --bench native` (SMELT_BENCH_RUNS sets the runs, default 5;
-//! SMELT_BENCH_SCALE multiplies the input sizes, default 1.0).
+//! SMELT_BENCH_SCALE multiplies the input sizes, default 1.0; SMELT_BENCH_ONLY=<plugin> runs one
+//! plugin, e.g. under `perf record`).
 
 use std::time::{Duration, Instant};
 
@@ -199,7 +200,11 @@ fn main() {
         "{:<20} {:<34} {:>10} {:>10} {:>7} {:>14} {:>10} {:>7}",
         "plugin", "input", "native ms", "wasm ms", "ratio", "fuel", "no-fuel", "ratio"
     );
+    let only = std::env::var("SMELT_BENCH_ONLY").ok();
     for (name, what, json, native) in cases {
+        if only.as_deref().is_some_and(|only| only != name) {
+            continue;
+        }
         let bytes = std::fs::read(smelt_artifacts::plugin(name)).expect("component");
         let plugin = runtime.load(&bytes).expect("load");
         let bare = unmetered.load(&bytes).expect("load without fuel");
