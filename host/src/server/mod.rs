@@ -72,6 +72,8 @@ pub struct AppState {
     pub publish_limiter: packages::RateLimiter,
     /// The catalog with review states, scores and matching candidates (search, matching).
     pub listings: listings::Listings,
+    /// What trials resolved to, while the catalog stays as it was.
+    pub trial_targets: trials::Targets,
     pub config: Config,
 }
 
@@ -95,6 +97,7 @@ impl AppState {
             metrics: Metrics::default(),
             publish_limiter: packages::RateLimiter::new(config.publishes_per_minute),
             listings: listings::Listings::default(),
+            trial_targets: trials::Targets::default(),
             config,
         }))
     }
@@ -197,6 +200,13 @@ pub async fn serve(
         let _ = ready.send(addr);
     }
     let app = router(state.clone());
+    // Answers go out as soon as they are written: with Nagle's algorithm the tail of a large
+    // answer waits for the client's acknowledgement of the segments before it.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "setting TCP_NODELAY on a connection");
+        }
+    });
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
