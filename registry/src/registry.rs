@@ -260,48 +260,96 @@ pub(crate) struct Catalog {
 /// [`Registry::catalog`]. Positions are stable within one snapshot, so callers can keep data
 /// of their own beside it, indexed the same way.
 pub struct CatalogSnapshot {
-    listed: Vec<Listed>,
+    records: Vec<VersionRecord>,
+    /// Every name, each followed by [`TEXT_SEPARATOR`], and where each starts: one substring
+    /// search (memchr's SIMD `memmem`) over all names instead of one per listing.
+    names: Haystack,
+    /// Both titles and the summary of every listing, lower-cased, each field followed by
+    /// [`TEXT_SEPARATOR`], and where each listing's fields start.
+    texts: Haystack,
+}
+
+/// Texts of all listings in one string, in catalog order, and where each listing's starts.
+#[derive(Default)]
+struct Haystack {
+    text: String,
+    starts: Vec<usize>,
+}
+
+impl Haystack {
+    fn push(&mut self, fields: &[&str]) {
+        self.starts.push(self.text.len());
+        for field in fields {
+            self.text.push_str(field);
+            self.text.push(TEXT_SEPARATOR);
+        }
+    }
+
+    /// Calls `hit` with the position of every listing whose text contains `needle` (which
+    /// holds no [`TEXT_SEPARATOR`], so no match spans two fields or two listings), ascending,
+    /// each once.
+    fn find(&self, needle: &str, mut hit: impl FnMut(usize)) {
+        let mut last = None;
+        for offset in memchr::memmem::find_iter(self.text.as_bytes(), needle.as_bytes()) {
+            let position = self.starts.partition_point(|&start| start <= offset) - 1;
+            if last != Some(position) {
+                hit(position);
+                last = Some(position);
+            }
+        }
+    }
 }
 
 impl std::fmt::Debug for CatalogSnapshot {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CatalogSnapshot")
-            .field("listed", &self.listed.len())
+            .field("listed", &self.records.len())
             .finish()
     }
 }
 
-/// One listed version with its searchable text, lower-cased once.
-struct Listed {
-    record: VersionRecord,
-    /// Both titles and the summary, lower-cased, joined by [`TEXT_SEPARATOR`]: one substring
-    /// search per listing instead of three.
-    text: String,
-}
-
-/// Joins the searchable fields of a [`Listed`]; a needle containing it is matched field by
+/// Ends each searchable field in a [`Haystack`]; a needle containing it is matched field by
 /// field instead, so no match ever spans two fields.
 const TEXT_SEPARATOR: char = '\n';
 
 impl CatalogSnapshot {
+    fn new(records: Vec<VersionRecord>) -> CatalogSnapshot {
+        let mut names = Haystack::default();
+        let mut texts = Haystack::default();
+        for record in &records {
+            let l = &record.manifest.listing;
+            names.push(&[record.name.as_str()]);
+            texts.push(&[
+                &l.title.zh.to_lowercase(),
+                &l.title.en.to_lowercase(),
+                &record.manifest.package.summary.to_lowercase(),
+            ]);
+        }
+        CatalogSnapshot {
+            records,
+            names,
+            texts,
+        }
+    }
+
     /// Listed versions.
     pub fn len(&self) -> usize {
-        self.listed.len()
+        self.records.len()
     }
 
     /// True when nothing is listed.
     pub fn is_empty(&self) -> bool {
-        self.listed.is_empty()
+        self.records.is_empty()
     }
 
     /// The listed version at `position` (from [`CatalogSnapshot::search`] or `0..len()`).
     pub fn get(&self, position: usize) -> Option<&VersionRecord> {
-        self.listed.get(position).map(|l| &l.record)
+        self.records.get(position)
     }
 
     /// Every listed version, in name order.
     pub fn records(&self) -> impl ExactSizeIterator<Item = &VersionRecord> {
-        self.listed.iter().map(|l| &l.record)
+        self.records.iter()
     }
 
     /// The positions of the listed versions matching every filter of `query`, by relevance of
@@ -314,10 +362,39 @@ impl CatalogSnapshot {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .map(str::to_lowercase);
+        // The relevance of each listing's text match; NONE where it has none.
+        const NONE: u8 = u8::MAX;
+        let ranks: Option<Vec<u8>> = needle.as_deref().map(|n| {
+            let mut ranks = vec![NONE; self.records.len()];
+            if n.contains(TEXT_SEPARATOR) {
+                // Field by field, so the separator never joins two of them.
+                for (rank, record) in ranks.iter_mut().zip(&self.records) {
+                    let l = &record.manifest.listing;
+                    if [&l.title.zh, &l.title.en, &record.manifest.package.summary]
+                        .iter()
+                        .any(|t| t.to_lowercase().contains(n))
+                    {
+                        *rank = 2;
+                    }
+                }
+                return ranks;
+            }
+            self.names.find(n, |p| {
+                ranks[p] = if self.records[p].name.as_str() == n {
+                    0
+                } else {
+                    1
+                };
+            });
+            self.texts.find(n, |p| ranks[p] = ranks[p].min(2));
+            ranks
+        });
         let mut hits = Vec::new();
-        for (position, listed) in self.listed.iter().enumerate() {
-            let record = &listed.record;
-            let name = &record.name;
+        for (position, record) in self.records.iter().enumerate() {
+            let rank = ranks.as_ref().map_or(0, |r| r[position]);
+            if rank == NONE {
+                continue;
+            }
             let l = &record.manifest.listing;
             if query.industry.is_some_and(|i| !l.industries.contains(&i))
                 || query.stage.is_some_and(|s| !l.stages.contains(&s))
@@ -325,21 +402,6 @@ impl CatalogSnapshot {
             {
                 continue;
             }
-            let rank: u8 = match &needle {
-                None => 0,
-                Some(n) if name.as_str() == n => 0,
-                Some(n) if name.as_str().contains(n.as_str()) => 1,
-                Some(n) if !n.contains(TEXT_SEPARATOR) && listed.text.contains(n.as_str()) => 2,
-                Some(n)
-                    if n.contains(TEXT_SEPARATOR)
-                        && [&l.title.zh, &l.title.en, &record.manifest.package.summary]
-                            .iter()
-                            .any(|t| t.to_lowercase().contains(n.as_str())) =>
-                {
-                    2
-                }
-                Some(_) => continue,
-            };
             hits.push((rank, position));
         }
         // The catalog is in name order, so sorting by rank and then position orders by name.
@@ -694,7 +756,7 @@ impl Registry {
         Ok(catalog
             .search(query)
             .into_iter()
-            .map(|i| catalog.listed[i].record.clone())
+            .map(|i| catalog.records[i].clone())
             .collect())
     }
 
@@ -708,18 +770,13 @@ impl Registry {
         {
             return Ok(listed.clone());
         }
-        let mut listed = Vec::new();
+        let mut records = Vec::new();
         for (key, bytes) in self.store().scan_prefix(keys::PACKAGES)? {
             let pkg: PackageRecord = decode(&key, &bytes)?;
             let Some(version) = &pkg.listed else { continue };
-            let record = self.version(&pkg.name, version)?;
-            let l = &record.manifest.listing;
-            let text = [&l.title.zh, &l.title.en, &record.manifest.package.summary]
-                .map(|t| t.to_lowercase())
-                .join(&TEXT_SEPARATOR.to_string());
-            listed.push(Listed { record, text });
+            records.push(self.version(&pkg.name, version)?);
         }
-        let snapshot = Arc::new(CatalogSnapshot { listed });
+        let snapshot = Arc::new(CatalogSnapshot::new(records));
         let mut built = catalog.built.lock().unwrap_or_else(|p| p.into_inner());
         // Keep it only if no write landed while it was read.
         if catalog.generation.load(Ordering::Acquire) == generation {

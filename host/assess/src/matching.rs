@@ -673,6 +673,20 @@ impl Rejections {
     }
 }
 
+impl Matches<'_> {
+    /// How many rejected candidates failed each filter, by [`Rejection::CODES`] (a candidate
+    /// failing several counts under each).
+    pub fn rejected_counts(&self) -> [(&'static str, usize); 6] {
+        let mut counts = Rejection::CODES.map(|code| (code, 0));
+        for r in &self.rejected {
+            for (bit, count) in counts.iter_mut().enumerate() {
+                count.1 += usize::from(r.reasons.failed & (1 << bit) != 0);
+            }
+        }
+        counts
+    }
+}
+
 impl Serialize for Rejections {
     fn serialize<S: serde::Serializer>(
         &self,

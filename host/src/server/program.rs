@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
@@ -327,45 +328,101 @@ fn sample_for(sample: &Value, descriptor: &smelt_runtime::Descriptor) -> Value {
     })
 }
 
-/// `GET /v1/needs/{id}/matches` query parameters: the page of rejected candidates.
+/// `GET /v1/needs/{id}/matches` query parameters: a page of the ranked solutions and one of
+/// the rejected candidates.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct MatchParams {
+    pub limit: Option<String>,
+    pub offset: Option<String>,
     pub rejected_limit: Option<String>,
     pub rejected_offset: Option<String>,
 }
 
+/// Ranked solutions in an answer when `limit` is not given; each carries eight or so reasons
+/// in two languages, formatted for the page only.
+pub const DEFAULT_RANKED_LIMIT: usize = 50;
+/// Largest `limit`.
+pub const MAX_RANKED_LIMIT: usize = 200;
 /// Rejected candidates in an answer when `rejected_limit` is not given: over 10,000 listings
-/// nearly all are rejected, and their reasons in both languages would be megabytes.
+/// nearly all are rejected, and all their reasons in both languages would be megabytes.
 pub const DEFAULT_REJECTED_LIMIT: usize = 50;
 /// Largest `rejected_limit` (a page of ~200 KB of JSON).
 pub const MAX_REJECTED_LIMIT: usize = 500;
 
-/// A need's matches over the listed versions (one per package, as search lists them): every
-/// ranked candidate with its reasons; the rejected ones a page at a time (`rejected_limit`,
-/// `rejected_offset`) with their total and a count per [`smelt_assess::Rejection`] code.
+/// The answer of `GET /v1/needs/{id}/matches`: the page's matches and rejections are
+/// serialized (and their reasons formatted) straight from [`smelt_assess::rank`]'s result.
+#[derive(Serialize)]
+struct MatchesAnswer<'a> {
+    need: &'a str,
+    matches: MatchesPage<'a>,
+}
+
+#[derive(Serialize)]
+struct MatchesPage<'a> {
+    expected_runs: u64,
+    ranked: &'a [smelt_assess::Match],
+    ranked_total: usize,
+    limit: usize,
+    offset: usize,
+    rejected: &'a [smelt_assess::Rejected<'a>],
+    rejected_total: usize,
+    rejected_counts: BTreeMap<&'static str, usize>,
+    rejected_limit: usize,
+    rejected_offset: usize,
+}
+
+/// `list[offset..offset + limit]`, clamped to the list.
+fn page_of<T>(list: &[T], offset: usize, limit: usize) -> &[T] {
+    let start = offset.min(list.len());
+    &list[start..start.saturating_add(limit).min(list.len())]
+}
+
+/// A need's matches over the listed versions (one per package, as search lists them), a page
+/// of the ranked ones (`limit`, `offset`) and a page of the rejected ones (`rejected_limit`,
+/// `rejected_offset`), with their totals and a count per [`smelt_assess::Rejection`] code.
 pub(crate) async fn matches(
     State(state): State<Shared>,
     caller: Caller,
     Path(id): Path<String>,
     params: Result<Query<MatchParams>, axum::extract::rejection::QueryRejection>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     caller.require(&[Role::Enterprise], "matching")?;
     let Query(params) =
         params.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
-    let limit = super::packages::count_param(
+    let body = matches_json(&state, &caller, &id, &params).await?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+/// [`matches`]' answer as JSON bytes (the web UI reads it too).
+pub(crate) async fn matches_json(
+    state: &Shared,
+    caller: &Caller,
+    id: &str,
+    params: &MatchParams,
+) -> ApiResult<Vec<u8>> {
+    caller.require(&[Role::Enterprise], "matching")?;
+    let count = super::packages::count_param;
+    let limit = count(
+        "limit",
+        params.limit.as_deref(),
+        DEFAULT_RANKED_LIMIT,
+        1..=MAX_RANKED_LIMIT,
+    )?;
+    let offset = count("offset", params.offset.as_deref(), 0, 0..=usize::MAX)?;
+    let rejected_limit = count(
         "rejected_limit",
         params.rejected_limit.as_deref(),
         DEFAULT_REJECTED_LIMIT,
         0..=MAX_REJECTED_LIMIT,
     )?;
-    let offset = super::packages::count_param(
+    let rejected_offset = count(
         "rejected_offset",
         params.rejected_offset.as_deref(),
         0,
         0..=usize::MAX,
     )?;
-    let stored: StoredNeed = match docs(&state, "needs")?.get(&id)? {
+    let stored: StoredNeed = match docs(state, "needs")?.get(id)? {
         Some(j) => decode(&j)?,
         None => {
             return Err(ApiError::new(
@@ -384,7 +441,7 @@ pub(crate) async fn matches(
         ));
     }
     let config = MatchConfig::default();
-    let view = super::listings::view(&state)?;
+    let view = super::listings::view(state)?;
     let first = smelt_assess::rank(&stored.need, &view.candidates, &config).map_err(invalid)?;
     // With a sample, the candidates that pass the hard filters are run on the enterprise's
     // data, and ranked again with the outcome.
@@ -433,26 +490,26 @@ pub(crate) async fn matches(
         Some(cands) => smelt_assess::rank(&stored.need, cands, &config).map_err(invalid)?,
         None => first,
     };
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for r in &result.rejected {
-        for reason in r.reasons.iter() {
-            *counts.entry(reason.code()).or_default() += 1;
-        }
-    }
-    let page: Vec<&smelt_assess::Rejected<'_>> =
-        result.rejected.iter().skip(offset).take(limit).collect();
-    Ok(Json(json!({
-        "need": id,
-        "matches": {
-            "expected_runs": result.expected_runs,
-            "ranked": result.ranked,
-            "rejected": page,
-            "rejected_total": result.rejected.len(),
-            "rejected_counts": counts,
-            "rejected_limit": limit,
-            "rejected_offset": offset,
+    let answer = MatchesAnswer {
+        need: id,
+        matches: MatchesPage {
+            expected_runs: result.expected_runs,
+            ranked: page_of(&result.ranked, offset, limit),
+            ranked_total: result.ranked.len(),
+            limit,
+            offset,
+            rejected: page_of(&result.rejected, rejected_offset, rejected_limit),
+            rejected_total: result.rejected.len(),
+            rejected_counts: result
+                .rejected_counts()
+                .into_iter()
+                .filter(|(_, n)| *n > 0)
+                .collect(),
+            rejected_limit,
+            rejected_offset,
         },
-    })))
+    };
+    serde_json::to_vec(&answer).map_err(|e| ApiError::internal("encoding matches", e))
 }
 
 pub(crate) async fn dashboard(

@@ -124,11 +124,23 @@ async fn assess_publish_a_need_and_get_matches_tried_on_sample_data() {
     assert_eq!(page["matches"]["rejected"][0], m["rejected"][1], "{page}");
     assert_eq!(page["matches"]["rejected_total"], m["rejected_total"]);
     assert_eq!(page["matches"]["ranked"], m["ranked"]);
+    // The ranked ones are paged too; the total counts them all.
+    assert_eq!(m["ranked_total"], ranked.len(), "{body}");
+    let path = format!("/v1/needs/{id}/matches?limit=1&offset=1&rejected_limit=0");
+    let (status, page) = call(&server, Method::GET, &path, Some(&dyer), None).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let expected: Vec<Value> = ranked.iter().skip(1).take(1).cloned().collect();
+    assert_eq!(page["matches"]["ranked"], json!(expected), "{page}");
+    assert_eq!(page["matches"]["ranked_total"], ranked.len());
+    assert_eq!(page["matches"]["rejected"], json!([]));
+    assert_eq!(page["matches"]["rejected_counts"], m["rejected_counts"]);
     for (query, param) in [
         ("rejected_limit=501", "rejected_limit"),
         ("rejected_limit=ten", "rejected_limit"),
         ("rejected_offset=-1", "rejected_offset"),
-        ("limit=5", "limit"),
+        ("limit=0", "limit"),
+        ("offset=x", "offset"),
+        ("page=2", "page"),
     ] {
         let path = format!("/v1/needs/{id}/matches?{query}");
         let (status, bad) = call(&server, Method::GET, &path, Some(&dyer), None).await;

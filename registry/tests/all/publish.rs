@@ -446,6 +446,24 @@ fn catalog_snapshot_pages_by_position_and_changes_count_every_write() {
         "{found:?}"
     );
     assert!(snapshot.get(snapshot.len()).is_none());
+    // The last listing's name (the end of the names searched at once), in capitals: exact.
+    let exact = snapshot.search(&SearchQuery {
+        text: Some("C-METER".into()),
+        ..Default::default()
+    });
+    assert_eq!(
+        exact
+            .first()
+            .and_then(|&p| snapshot.get(p))
+            .map(|r| r.name.as_str()),
+        Some("c-meter")
+    );
+    // Text spanning two listings' names matches neither.
+    let spanning = SearchQuery {
+        text: Some("lotb-lot".into()),
+        ..Default::default()
+    };
+    assert!(snapshot.search(&spanning).is_empty());
 
     // Every kind of write moves the counter; reads do not.
     let mut last = registry.catalog_changes();

@@ -1,7 +1,7 @@
 //! The enterprise program: self-assessment wizard (2024 index) with level, radar and gaps;
 //! company profile; needs and their matches with reasons; the admin's dashboard as charts.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::{Form, Json};
 use maud::{Markup, html};
 use serde_json::{Map, Value, json};
@@ -336,21 +336,18 @@ pub async fn matches_page(ctx: Ctx, Path(id): Path<String>) -> UiResult {
     let caller = ctx.require(&[Role::Enterprise], "matching")?.clone();
     let params = program::MatchParams {
         rejected_limit: Some(MAX_REJECTED_SHOWN.to_string()),
-        rejected_offset: None,
+        ..program::MatchParams::default()
     };
-    let Json(result) = program::matches(
-        State(ctx.state.clone()),
-        caller,
-        Path(id.clone()),
-        Ok(Query(params)),
-    )
-    .await
-    .map_err(|e| ctx.error(e))?;
+    let json = program::matches_json(&ctx.state, &caller, &id, &params)
+        .await
+        .map_err(|e| ctx.error(e))?;
+    let result: Value = serde_json::from_slice(&json).unwrap_or(Value::Null);
     let m = &result["matches"];
     Ok(ctx.page(
         ctx.t("matches"),
         html! {
             p.meta { code { (id) } }
+            p.count { (cell(&m["ranked_total"])) " " (ctx.t("results")) }
             ol.cards {
                 @for r in m["ranked"].as_array().into_iter().flatten() {
                     @let name = r["name"].as_str().unwrap_or_default();
