@@ -1026,7 +1026,8 @@ pub fn rank<'a>(
     let target = need.target_level;
 
     let mut ranked = Vec::new();
-    let mut rejected = Vec::new();
+    // Most candidates are rejected when there are many: one allocation instead of regrowing.
+    let mut rejected = Vec::with_capacity(candidates.len());
     for c in candidates {
         let reasons = hard_filter(need, c, runs);
         if !reasons.is_empty() {

@@ -34,11 +34,13 @@ pub struct View {
     pub candidates: Vec<Candidate>,
 }
 
-/// A listed version's annotations, decoded.
+/// A listed version's annotations, decoded, and its catalog card.
 pub struct Entry {
     pub review: ReviewState,
-    /// The scorecard's `scores` object (sub-scores 0–100), or null when not scored.
-    pub scores: Value,
+    /// The catalog card as JSON text: [`super::packages::summary`] plus the scorecard's
+    /// `scores` object (sub-scores 0–100, null when not scored). A page of search results is
+    /// these, joined.
+    pub card: String,
 }
 
 impl View {
@@ -96,11 +98,13 @@ fn build(registry: &Registry, changes: u64) -> ApiResult<View> {
         candidate.suspended = review == ReviewState::Suspended;
         candidate.scorecard = scorecard.as_ref().and_then(scorecard_summary);
         candidates.push(candidate);
+        let mut card = super::packages::summary(record);
+        card["scores"] = scorecard
+            .and_then(|mut v| v.get_mut("scores").map(Value::take))
+            .unwrap_or(Value::Null);
         entries.push(Entry {
             review,
-            scores: scorecard
-                .and_then(|mut v| v.get_mut("scores").map(Value::take))
-                .unwrap_or(Value::Null),
+            card: card.to_string(),
         });
     }
     Ok(View {

@@ -262,14 +262,48 @@ pub const DEFAULT_LIMIT: usize = 50;
 pub const MAX_LIMIT: usize = 200;
 
 /// One page of search results.
-#[derive(Debug)]
 pub(crate) struct Page {
     /// Every match the caller may see, over all pages.
     pub total: usize,
     pub limit: usize,
     pub offset: usize,
-    /// The page's cards ([`summary`] plus the scorecard's sub-scores as `scores`).
-    pub cards: Vec<Value>,
+    /// The page's positions in `view`.
+    positions: Vec<usize>,
+    view: Arc<super::listings::View>,
+}
+
+impl Page {
+    /// The page's cards as JSON text ([`summary`] plus the scorecard's sub-scores as
+    /// `scores`), serialized once per listing when the view was built.
+    pub fn cards_json(&self) -> impl Iterator<Item = &str> {
+        self.positions
+            .iter()
+            .filter_map(|&p| self.view.at(p))
+            .map(|(_, entry)| entry.card.as_str())
+    }
+
+    /// The page's cards as JSON values.
+    pub fn cards(&self) -> Vec<Value> {
+        self.cards_json()
+            .map(|c| serde_json::from_str(c).unwrap_or(Value::Null))
+            .collect()
+    }
+
+    /// `{"packages": [cards], "total", "limit", "offset"}`, assembled from the stored cards.
+    pub fn to_json(&self) -> String {
+        let mut body = String::from("{\"packages\":[");
+        for (i, card) in self.cards_json().enumerate() {
+            if i > 0 {
+                body.push(',');
+            }
+            body.push_str(card);
+        }
+        body.push_str(&format!(
+            "],\"total\":{},\"limit\":{},\"offset\":{}}}",
+            self.total, self.limit, self.offset
+        ));
+        body
+    }
 }
 
 fn bad_filter(e: smelt_registry::Error) -> ApiError {
@@ -329,16 +363,11 @@ pub(crate) async fn search(
     State(state): State<Shared>,
     caller: Caller,
     params: Result<Query<SearchParams>, axum::extract::rejection::QueryRejection>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let Query(params) =
         params.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
     let page = search_page(&state, &caller, &params)?;
-    Ok(Json(json!({
-        "packages": page.cards,
-        "total": page.total,
-        "limit": page.limit,
-        "offset": page.offset,
-    })))
+    Ok(([(header::CONTENT_TYPE, "application/json")], page.to_json()).into_response())
 }
 
 /// The page of versions a search finds for `caller` (enterprises: approved, unsuspended ones
@@ -391,7 +420,7 @@ pub(crate) fn search_page(
     let view = super::listings::view(state)?;
     let enterprise = caller.account.role == Role::Enterprise;
     let mut total = 0;
-    let mut cards = Vec::new();
+    let mut positions = Vec::new();
     for position in view.catalog.search(&query) {
         let Some((record, entry)) = view.at(position) else {
             continue;
@@ -401,10 +430,8 @@ pub(crate) fn search_page(
         {
             continue;
         }
-        if total >= offset && cards.len() < limit {
-            let mut card = summary(record);
-            card["scores"] = entry.scores.clone();
-            cards.push(card);
+        if total >= offset && positions.len() < limit {
+            positions.push(position);
         }
         total += 1;
     }
@@ -412,7 +439,8 @@ pub(crate) fn search_page(
         total,
         limit,
         offset,
-        cards,
+        positions,
+        view,
     })
 }
 

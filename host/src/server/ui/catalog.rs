@@ -159,7 +159,7 @@ pub async fn index(ctx: Ctx, Query(q): Query<CatalogQuery>) -> UiResult {
         page = pages;
         found = page_of(page).map_err(|e| ctx.error(e))?;
     }
-    let cards = found.cards;
+    let cards = found.cards();
     let industries: Vec<(String, String)> = Industry::ALL
         .iter()
         .map(|i| (i.slug().to_owned(), vocab_label(&ctx, i.slug(), i.zh())))
