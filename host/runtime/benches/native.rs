@@ -9,7 +9,8 @@
 //!
 //! `cargo bench --workspace --bench native` (SMELT_BENCH_RUNS sets the runs, default 5;
 //! SMELT_BENCH_SCALE multiplies the input sizes, default 1.0; SMELT_BENCH_ONLY=<plugin> runs one
-//! plugin, e.g. under `perf record`).
+//! plugin, e.g. under `perf record`; SMELT_BENCH_WASM_DIR=<dir> takes the components from `dir`,
+//! e.g. a target directory's `wasm32-wasip2/plugin` built with other flags).
 
 use std::time::{Duration, Instant};
 
@@ -203,11 +204,16 @@ fn main() {
         "plugin", "input", "native ms", "wasm ms", "ratio", "fuel", "no-fuel", "ratio", "wall"
     );
     let only = std::env::var("SMELT_BENCH_ONLY").ok();
+    let wasm_dir = std::env::var("SMELT_BENCH_WASM_DIR").ok();
     for (name, what, json, native) in cases {
         if only.as_deref().is_some_and(|only| only != name) {
             continue;
         }
-        let bytes = std::fs::read(smelt_artifacts::plugin(name)).expect("component");
+        let path = match &wasm_dir {
+            Some(dir) => std::path::Path::new(dir).join(format!("{}.wasm", name.replace('-', "_"))),
+            None => smelt_artifacts::plugin(name).into(),
+        };
+        let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let plugin = runtime.load(&bytes).expect("load");
         let bare = unmetered.load(&bytes).expect("load without fuel");
         let descriptor = plugin.describe().expect("describe");
