@@ -51,6 +51,27 @@ async fn decide(server: &Server, reviewer: &str, version: &str, decision: &str) 
     crate::decide(server, reviewer, "dye-lot-color-qc", version, decision).await;
 }
 
+/// A provider, a reviewer and an enterprise, with dye-lot-color-qc 0.1.0 published by the
+/// first and approved by the second.
+async fn dye_0_1_0_approved(server: &Server) -> (String, String, String) {
+    let provider = server.account("acme-digital", "provider").await;
+    let reviewer = server.account("expert-li", "reviewer").await;
+    let dyer = server.account("wujiang-dyeing", "enterprise").await;
+    let (manifest, wasm) = example("dye-lot-color-qc");
+    let (status, body) = publish(
+        server,
+        &provider,
+        "dye-lot-color-qc",
+        "0.1.0",
+        &manifest,
+        wasm,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    decide(server, &reviewer, "0.1.0", "approve").await;
+    (provider, reviewer, dyer)
+}
+
 async fn invoke(server: &Server, token: &str, id: &str, input: Value) -> (StatusCode, Value) {
     call(
         server,
@@ -529,21 +550,7 @@ async fn pinned_deployment_survives_releases_yanks_and_suspension_and_upgrades_t
 #[tokio::test]
 async fn an_upgrade_with_equal_outputs_passes_the_gate_and_switches_unforced() {
     let server = Server::start(&[]);
-    let provider = server.account("acme-digital", "provider").await;
-    let reviewer = server.account("expert-li", "reviewer").await;
-    let dyer = server.account("wujiang-dyeing", "enterprise").await;
-    let (manifest, wasm) = example("dye-lot-color-qc");
-    let (status, body) = publish(
-        &server,
-        &provider,
-        "dye-lot-color-qc",
-        "0.1.0",
-        &manifest,
-        wasm,
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    decide(&server, &reviewer, "0.1.0", "approve").await;
+    let (provider, reviewer, dyer) = dye_0_1_0_approved(&server).await;
     let deploy = |keep: u32| {
         call(
             &server,
@@ -636,21 +643,7 @@ async fn an_upgrade_with_equal_outputs_passes_the_gate_and_switches_unforced() {
 #[tokio::test]
 async fn bad_invocation_bodies_are_refused_by_name_and_not_metered() {
     let server = Server::start(&[]);
-    let provider = server.account("acme-digital", "provider").await;
-    let reviewer = server.account("expert-li", "reviewer").await;
-    let dyer = server.account("wujiang-dyeing", "enterprise").await;
-    let (manifest, wasm) = example("dye-lot-color-qc");
-    let (status, body) = publish(
-        &server,
-        &provider,
-        "dye-lot-color-qc",
-        "0.1.0",
-        &manifest,
-        wasm,
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    decide(&server, &reviewer, "0.1.0", "approve").await;
+    let (_, _, dyer) = dye_0_1_0_approved(&server).await;
     let (_, deployed) = call(
         &server,
         Method::POST,
