@@ -752,7 +752,7 @@ pub(crate) async fn invoke(
 
 /// True when the request says its body is JSON (`application/json` or `application/*+json`),
 /// as axum's `Json` extractor requires.
-fn json_content_type(headers: &axum::http::HeaderMap) -> bool {
+pub(super) fn json_content_type(headers: &axum::http::HeaderMap) -> bool {
     let Some(value) = headers.get(axum::http::header::CONTENT_TYPE) else {
         return false;
     };

@@ -5,17 +5,21 @@
 //! [`smelt_registry::Registry::catalog_changes`] stays put, so a trial reads nothing from
 //! storage once its target was resolved.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use axum::extract::State;
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
+use bytes::Bytes;
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use smelt_registry::{Digest, PackageName, Role, Version, VersionRecord, VersionReq};
-use smelt_runtime::{LogLine, Output, Usage};
+use smelt_runtime::{Input, InputReader, LogLine, Output, Usage};
 
 use super::sandbox::{Loaded, cost_cny, limits_for};
 use super::{ApiError, ApiResult, Caller, Shared};
@@ -127,14 +131,87 @@ async fn target(
     Ok(target)
 }
 
-/// `POST /v1/trials`: the answer serialised straight from the run (no JSON tree of it).
+/// The request's package and version, read before the input (which is skipped here, then
+/// read into typed columns once the descriptor is known).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Head<'a> {
+    #[serde(borrow)]
+    package: Cow<'a, str>,
+    #[serde(borrow)]
+    version: Cow<'a, str>,
+    #[serde(rename = "input")]
+    _input: IgnoredAny,
+}
+
+/// Reads the `input` of a trial body already checked by [`Head`], straight into typed columns.
+struct InputField<'a>(&'a InputReader<'a>);
+
+impl<'de> DeserializeSeed<'de> for InputField<'_> {
+    type Value = Input;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Input, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for InputField<'_> {
+    type Value = Input;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an object with the field `input`")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Input, A::Error> {
+        let mut input = None;
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            if key == "input" {
+                input = Some(map.next_value_seed(self.0.seed())?);
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        input.ok_or_else(|| de::Error::missing_field("input"))
+    }
+}
+
+fn invalid_body(e: impl std::fmt::Display) -> ApiError {
+    ApiError::unprocessable(
+        "invalid_body",
+        format!("Failed to parse the request body as JSON: {e}"),
+    )
+}
+
+/// `POST /v1/trials`: the body read without a JSON tree of the input, the answer serialised
+/// straight from the run into a buffer sized from the output.
 async fn trial_route(
     State(state): State<Shared>,
     caller: Caller,
-    body: Result<Json<TrialRequest>, axum::extract::rejection::JsonRejection>,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
 ) -> ApiResult<Response> {
-    run(&state, &caller, body, |answer| {
-        Ok(Json(answer).into_response())
+    caller.require(&[Role::Enterprise], "running a trial")?;
+    if !super::deployments::json_content_type(&headers) {
+        return Err(ApiError::unprocessable(
+            "invalid_body",
+            "Expected request with `Content-Type: application/json`",
+        ));
+    }
+    let head: Head<'_> = serde_json::from_slice(&body).map_err(invalid_body)?;
+    let target = target(&state, &caller, &head.package, &head.version).await?;
+    let reader = InputReader::new(&target.loaded.descriptor);
+    let input = InputField(&reader)
+        .deserialize(&mut serde_json::Deserializer::from_slice(&body))
+        .map_err(|e| match reader.problem() {
+            Some(problem) => ApiError::unprocessable("invalid_input", problem.to_string()),
+            None => invalid_body(e),
+        })?;
+    drop(body);
+    run(&state, &caller, &target, input, |answer| {
+        let mut json = Vec::with_capacity(2 * answer.output.approx_bytes() + 1024);
+        serde_json::to_writer(&mut json, answer)
+            .map_err(|e| ApiError::internal("encoding a trial", e))?;
+        Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
     })
     .await
 }
@@ -145,7 +222,12 @@ pub(crate) async fn trial(
     caller: Caller,
     body: Result<Json<TrialRequest>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult<Json<Value>> {
-    run(&state, &caller, body, |answer| {
+    caller.require(&[Role::Enterprise], "running a trial")?;
+    let Json(body) = body.map_err(|e| ApiError::unprocessable("invalid_body", e.body_text()))?;
+    let target = target(&state, &caller, &body.package, &body.version).await?;
+    let input = smelt_runtime::input_from_json(&body.input, &target.loaded.descriptor)
+        .map_err(|e| ApiError::unprocessable("invalid_input", e.to_string()))?;
+    run(&state, &caller, &target, input, |answer| {
         serde_json::to_value(answer)
             .map(Json)
             .map_err(|e| ApiError::internal("encoding a trial", e))
@@ -153,19 +235,15 @@ pub(crate) async fn trial(
     .await
 }
 
+/// Runs `input` on `target` in a sandbox slot of `caller`'s and answers with `answer`.
 async fn run<T>(
     state: &Shared,
     caller: &Caller,
-    body: Result<Json<TrialRequest>, axum::extract::rejection::JsonRejection>,
+    target: &Target,
+    input: Input,
     answer: impl FnOnce(&Answer<'_>) -> ApiResult<T>,
 ) -> ApiResult<T> {
-    caller.require(&[Role::Enterprise], "running a trial")?;
-    let Json(body) = body.map_err(|e| ApiError::unprocessable("invalid_body", e.body_text()))?;
-    let target = target(state, caller, &body.package, &body.version).await?;
     let (record, loaded) = (&target.record, &target.loaded);
-    let input = smelt_runtime::input_from_json(&body.input, &loaded.descriptor)
-        .map_err(|e| ApiError::unprocessable("invalid_input", e.to_string()))?;
-    drop(body);
     let limits = limits_for(record, input.rows());
     let permit = state.runs.try_acquire(caller.name()).inspect_err(|_| {
         state.metrics.trial_rejected();
