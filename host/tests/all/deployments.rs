@@ -18,7 +18,7 @@ fn batches() -> Value {
 /// Publishes dye-lot-color-qc 0.1.1: the example's manifest at version 0.1.1 and a component
 /// whose default kL is 2, so its results differ wherever L* differs. Its vectors are the
 /// example's reference data with kL = 1 given explicitly, as Sharma et al. computed them.
-async fn publish_0_1_1(server: &Server, provider: &str) -> (StatusCode, Value) {
+pub(crate) async fn publish_0_1_1(server: &Server, provider: &str) -> (StatusCode, Value) {
     let (manifest, _) = example("dye-lot-color-qc");
     let manifest = manifest.replacen("version = \"0.1.0\"", "version = \"0.1.1\"", 1);
     assert!(manifest.contains("version = \"0.1.1\""));

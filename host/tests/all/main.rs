@@ -6,6 +6,7 @@ mod hostile;
 mod program;
 mod requests;
 mod toolchain;
+mod trials;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
