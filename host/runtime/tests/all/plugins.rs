@@ -195,3 +195,74 @@ fn host_checks_input_against_the_descriptor() {
         assert_eq!(streamed.to_string(), err, "{text}");
     }
 }
+
+/// The plugins compute with `smelt_sdk::math` (the `libm` crate on every target), so the
+/// component's colour differences are bit for bit what the crate computes natively: a
+/// provider's `cargo test` proves the sandbox's numbers. 3,600 batches all around the hue
+/// circle, at several lightnesses and chromas, through every trigonometric branch of CIEDE2000
+/// and CMC. (With `f64`'s own methods, glibc's and musl's last bits would differ.)
+#[test]
+fn dye_lot_in_wasm_gives_the_native_crates_bits() {
+    let (mut l, mut a, mut b) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..3_600 {
+        let hue = (i as f64 * 0.1 + 0.037).to_radians();
+        let chroma = [0.5, 3.0, 12.0, 30.0, 75.0][i % 5];
+        l.push([5.0, 35.0, 50.0, 68.5, 97.0][(i + i / 5) % 5]);
+        a.push(chroma * hue.cos());
+        b.push(chroma * hue.sin());
+    }
+    let batch: Vec<String> = (0..l.len()).map(|i| format!("L{i}")).collect();
+    let standard = (52.3, 17.9, -8.4);
+
+    let plugin = load(smelt_artifacts::plugin("dye-lot-color-qc"));
+    let input = json!({"tables": {
+        "standard": {"L": [standard.0], "a": [standard.1], "b": [standard.2]},
+        "batches": {"batch": batch, "L": l, "a": a, "b": b}
+    }, "params": {"tolerance": 1.0}});
+    let input = input_from_json(&input, &plugin.describe().unwrap()).unwrap();
+    let wasm = plugin.run(&input, &Limits::default()).output.unwrap();
+
+    use smelt_sdk::{Solution, TableBuilder};
+    let native = dye_lot_color_qc::DyeLotColorQc::run(
+        smelt_sdk::Input::new()
+            .with_table(
+                TableBuilder::new("standard")
+                    .float64("L", vec![standard.0])
+                    .float64("a", vec![standard.1])
+                    .float64("b", vec![standard.2])
+                    .build(),
+            )
+            .with_table(
+                TableBuilder::new("batches")
+                    .text("batch", batch)
+                    .float64("L", l)
+                    .float64("a", a)
+                    .float64("b", b)
+                    .build(),
+            )
+            .with_param("tolerance", smelt_sdk::Value::Float64(1.0)),
+    )
+    .unwrap();
+    let results = native.tables.iter().find(|t| t.name == "results").unwrap();
+    for column in ["delta_e00", "delta_e_cmc"] {
+        let ColumnValues::Float64(in_wasm) = &wasm.tables["results"][column] else {
+            panic!("{column} is not float64");
+        };
+        let Some(smelt_sdk::ColumnValues::Float64(natively)) = results
+            .columns
+            .iter()
+            .find(|c| c.name == column)
+            .map(|c| &c.values)
+        else {
+            panic!("{column} natively is not float64");
+        };
+        assert_eq!(in_wasm.len(), natively.len());
+        for (row, (x, y)) in in_wasm.iter().zip(natively).enumerate() {
+            assert_eq!(
+                x.to_bits(),
+                y.to_bits(),
+                "{column}, row {row}: {x:e} in wasm, {y:e} natively"
+            );
+        }
+    }
+}
