@@ -266,3 +266,22 @@ fn dye_lot_in_wasm_gives_the_native_crates_bits() {
         }
     }
 }
+
+/// The artifacts build passes `smelt_artifacts::WASM_RUSTFLAGS` (as `smelt build` does): every
+/// example plugin carries SIMD instructions, so none validates with SIMD switched off.
+#[test]
+fn example_plugins_are_built_with_simd() {
+    use wasmparser::WasmFeatures as F;
+    let mut without_simd = F::default() | F::COMPONENT_MODEL;
+    without_simd.remove(F::SIMD | F::RELAXED_SIMD);
+    for (name, _, path) in smelt_artifacts::PLUGINS {
+        let bytes = std::fs::read(path).unwrap();
+        wasmparser::Validator::new_with_features(F::default() | F::COMPONENT_MODEL)
+            .validate_all(&bytes)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        match wasmparser::Validator::new_with_features(without_simd).validate_all(&bytes) {
+            Ok(_) => panic!("{name} validates without SIMD: built without simd128"),
+            Err(e) => assert!(e.to_string().contains("SIMD"), "{name}: {e}"),
+        }
+    }
+}
