@@ -15,6 +15,11 @@ use smelt_runtime::{Limits, Runtime, input_from_json};
 
 const PLUGIN: &str = "dye-lot-color-qc";
 
+/// The server's allocator here too, so the two sides differ by the path a call takes, not by
+/// their allocators.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize].as_secs_f64() * 1e3
 }
