@@ -116,6 +116,30 @@ fn main() {
             over_http.push(h);
         }
     }
+    // The server's own time per invocation (its request metrics: from the request's arrival to
+    // the encoded answer), so the rest of the HTTP time is the transfer and the client.
+    let metrics = rt.block_on(async {
+        http.get(format!("{base}/metrics"))
+            .bearer_auth(&server.admin)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    });
+    let metric = |name: &str| -> f64 {
+        metrics
+            .lines()
+            .find(|l| l.starts_with(name) && l.contains("invoke") && l.contains("\"200\""))
+            .and_then(|l| l.rsplit(' ').next()?.parse().ok())
+            .unwrap_or_else(|| panic!("{name} for invoke in /metrics"))
+    };
+    let server_mean =
+        metric("smelt_http_request_seconds_sum") / metric("smelt_http_requests_total") * 1e3;
+    let mean =
+        |v: &[Duration]| v.iter().map(Duration::as_secs_f64).sum::<f64>() / v.len() as f64 * 1e3;
+    let (direct_mean, http_mean) = (mean(&direct), mean(&over_http));
     drop(server);
 
     // Where the difference goes: the host's own JSON work on this call, timed in-process —
@@ -151,6 +175,9 @@ fn main() {
         percentile(&direct, 0.99),
         percentile(&over_http, 0.5),
         percentile(&over_http, 0.99),
+    );
+    println!(
+        "means: direct {direct_mean:.3} ms; HTTP {http_mean:.3} ms, of which in the server (all calls) {server_mean:.3} ms"
     );
     println!("colour QC, 1,000 batches, {calls} calls each, alternating");
     println!("direct in-process (JSON check + run): p50 {d50:.3} ms, p99 {d99:.3} ms");
