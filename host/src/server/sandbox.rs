@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use smelt_registry::{Digest, Registry, VersionRecord};
 use smelt_runtime::{Descriptor, Input, Limits, Plugin, Run, Runtime, RuntimeConfig};
@@ -18,20 +18,12 @@ pub struct Sandbox {
     registry: Registry,
     /// Published components compiled by this server, with their stored descriptors.
     loaded: Arc<Mutex<HashMap<Digest, Loaded>>>,
-    /// Calls that may run on the async worker that asked for them (see [`Sandbox::run`]).
-    inline: Arc<tokio::sync::Semaphore>,
-    /// Components whose last call on an async worker ran past [`INLINE_MS`], and until when
-    /// they run on the blocking threads only.
-    slow: Arc<Mutex<HashMap<String, Instant>>>,
     compile_timeout: Duration,
     /// Uploads compiled at once. Compilation cannot be interrupted, so however many providers
     /// publish at the same time, uploads hold at most one core and trials keep the others.
     uploads_compiling: Arc<tokio::sync::Semaphore>,
     pub compile_hits: Arc<std::sync::atomic::AtomicU64>,
     pub compile_misses: Arc<std::sync::atomic::AtomicU64>,
-    /// Calls answered on an async worker, and calls run on a blocking thread.
-    pub runs_inline: Arc<std::sync::atomic::AtomicU64>,
-    pub runs_blocking: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// A compiled component with what it declared.
@@ -56,18 +48,10 @@ impl Sandbox {
             })?,
             registry,
             loaded: Arc::default(),
-            // Half the cores: however many calls arrive, the other half of the async workers
-            // keep serving requests.
-            inline: Arc::new(tokio::sync::Semaphore::new(
-                (std::thread::available_parallelism().map_or(1, |n| n.get()) / 2).max(1),
-            )),
-            slow: Arc::default(),
             compile_timeout,
             uploads_compiling: Arc::new(tokio::sync::Semaphore::new(1)),
             compile_hits: Arc::default(),
             compile_misses: Arc::default(),
-            runs_inline: Arc::default(),
-            runs_blocking: Arc::default(),
         })
     }
 
@@ -155,86 +139,14 @@ impl Sandbox {
         }
     }
 
-    /// Runs one call. A small one runs right here on the async worker, under a deadline of
-    /// [`INLINE_MS`] and on at most half the cores at once: handing it to a blocking thread
-    /// and back costs more than the call. A call that needs longer is run again from the
-    /// start on a blocking thread under its own limits (a call has no effects and its answer
-    /// is deterministic, so only the time is lost), and its component runs only there for
-    /// [`SLOW_FOR`]. So an async worker is never held much longer than [`INLINE_MS`].
+    /// Runs one call on a blocking thread. (Not on the async worker: WASI's blocking streams,
+    /// which any guest that prints reaches, block on the ambient Tokio runtime, and that
+    /// panics on a worker thread — `printing_guests_answer_with_their_error`.)
     pub async fn run(&self, plugin: Plugin, input: Input, limits: Limits) -> Result<Run, ApiError> {
-        use std::sync::atomic::Ordering::Relaxed;
-        if let Some(run) = self.run_inline(&plugin, &input, &limits) {
-            self.runs_inline.fetch_add(1, Relaxed);
-            return Ok(run);
-        }
-        self.runs_blocking.fetch_add(1, Relaxed);
         tokio::task::spawn_blocking(move || plugin.run(&input, &limits))
             .await
             .map_err(|e| ApiError::internal("running a trial", e))
     }
-
-    fn run_inline(&self, plugin: &Plugin, input: &Input, limits: &Limits) -> Option<Run> {
-        if input_bytes(input) > INLINE_MAX_INPUT_BYTES {
-            return None;
-        }
-        let _turn = self.inline.try_acquire().ok()?;
-        {
-            let mut slow = lock(&self.slow);
-            match slow.get(plugin.digest()) {
-                Some(until) if *until > Instant::now() => return None,
-                Some(_) => {
-                    slow.remove(plugin.digest());
-                }
-                None => {}
-            }
-        }
-        let capped = Limits {
-            timeout_ms: limits.timeout_ms.min(INLINE_MS),
-            ..*limits
-        };
-        let run = plugin.run(input, &capped);
-        let cut_short = limits.timeout_ms > capped.timeout_ms
-            && matches!(run.output, Err(smelt_runtime::Error::Timeout { .. }));
-        if cut_short || run.usage.wall_ms > INLINE_MS as f64 {
-            lock(&self.slow).insert(plugin.digest().to_owned(), Instant::now() + SLOW_FOR);
-        }
-        (!cut_short).then_some(run)
-    }
-}
-
-/// Longest a call may run on an async worker before it moves to a blocking thread: two epoch
-/// ticks (calls are stopped at the tick after the deadline). A trial of an example solution
-/// on a small input takes 30–100 µs.
-const INLINE_MS: u64 = 4;
-
-/// How long a component that ran past [`INLINE_MS`] on an async worker runs only on the
-/// blocking threads.
-const SLOW_FOR: Duration = Duration::from_secs(60);
-
-/// Largest input run on an async worker: converting it into the guest's values happens before
-/// the deadline applies (64 KiB take microseconds).
-const INLINE_MAX_INPUT_BYTES: usize = 64 << 10;
-
-/// The input's size, roughly, in bytes.
-fn input_bytes(input: &Input) -> usize {
-    let tables: usize = input
-        .tables
-        .values()
-        .flat_map(|t| t.iter())
-        .map(|(name, column)| name.len() + column.approx_bytes())
-        .sum();
-    let params: usize = input
-        .params
-        .iter()
-        .map(|(name, value)| {
-            name.len()
-                + match value {
-                    smelt_runtime::Value::Text(t) => t.len(),
-                    _ => 8,
-                }
-        })
-        .sum();
-    tables + params
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -327,8 +239,6 @@ pub fn cost_cny(record: &VersionRecord, fuel: u64) -> f64 {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::Ordering;
-
     use super::*;
 
     #[test]
@@ -382,7 +292,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_small_call_is_answered_on_the_async_worker() {
+    async fn a_small_call_is_answered() {
         let (_dir, sandbox) = sandbox();
         let plugin = compile(&sandbox, smelt_artifacts::plugin("dye-lot-color-qc"));
         let run = sandbox
@@ -391,84 +301,22 @@ mod tests {
             .unwrap();
         let output = run.output.unwrap();
         assert_eq!(output.metric("fail_count"), Some(1.0), "{output:?}");
-        assert_eq!(sandbox.runs_inline.load(Ordering::Relaxed), 1);
-        assert_eq!(sandbox.runs_blocking.load(Ordering::Relaxed), 0);
     }
 
-    #[tokio::test]
-    async fn a_call_past_the_inline_deadline_runs_again_under_its_own_limits() {
+    /// Guests that print (a panic message goes to stderr) reach WASI's blocking streams, which
+    /// block on the ambient Tokio runtime: run from a server's worker, that must not panic.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn printing_guests_answer_with_their_error() {
         let (_dir, sandbox) = sandbox();
-        let plugin = compile(&sandbox, smelt_artifacts::hostile("infinite-loop"));
-        let limits = Limits {
-            timeout_ms: 40,
-            fuel: u64::MAX / 2,
-            ..Limits::default()
-        };
+        let plugin = compile(&sandbox, smelt_artifacts::hostile("panic"));
         let run = sandbox
-            .run(plugin.clone(), Input::default(), limits)
+            .run(plugin, Input::default(), Limits::default())
             .await
             .unwrap();
-        // The timeout it reports is its own, not the inline one.
-        match run.output {
-            Err(smelt_runtime::Error::Timeout { limit_ms }) => assert_eq!(limit_ms, 40),
-            other => panic!("expected a timeout, got {other:?}"),
-        }
-        assert!(run.usage.wall_ms >= 30.0, "{:?}", run.usage);
-        assert_eq!(sandbox.runs_blocking.load(Ordering::Relaxed), 1);
-        assert!(lock(&sandbox.slow).contains_key(plugin.digest()));
-        // Marked slow: the next call goes straight to a blocking thread.
-        let again = sandbox.run_inline(&plugin, &Input::default(), &limits);
-        assert!(again.is_none());
-    }
-
-    #[tokio::test]
-    async fn a_call_whose_own_deadline_is_short_times_out_inline() {
-        let (_dir, sandbox) = sandbox();
-        let plugin = compile(&sandbox, smelt_artifacts::hostile("infinite-loop"));
-        let limits = Limits {
-            timeout_ms: 2,
-            fuel: u64::MAX / 2,
-            ..Limits::default()
-        };
-        let run = sandbox.run(plugin, Input::default(), limits).await.unwrap();
         assert!(
-            matches!(
-                run.output,
-                Err(smelt_runtime::Error::Timeout { limit_ms: 2 })
-            ),
+            matches!(run.output, Err(smelt_runtime::Error::Panic { .. })),
             "{:?}",
             run.output
-        );
-        assert_eq!(sandbox.runs_inline.load(Ordering::Relaxed), 1);
-    }
-
-    #[tokio::test]
-    async fn large_inputs_and_busy_turns_run_on_blocking_threads() {
-        let (_dir, sandbox) = sandbox();
-        let plugin = compile(&sandbox, smelt_artifacts::plugin("dye-lot-color-qc"));
-        let mut large = Input::default();
-        large.tables.entry("data".into()).or_default().insert(
-            "x".into(),
-            smelt_runtime::ColumnValues::Float64(vec![0.0; INLINE_MAX_INPUT_BYTES / 8 + 1]),
-        );
-        assert!(
-            sandbox
-                .run_inline(&plugin, &large, &Limits::default())
-                .is_none()
-        );
-        let turns: Vec<_> = std::iter::from_fn(|| sandbox.inline.try_acquire().ok()).collect();
-        assert!(!turns.is_empty());
-        assert!(
-            sandbox
-                .run_inline(&plugin, &dye_lot_input(&plugin), &Limits::default())
-                .is_none(),
-            "every inline turn is taken"
-        );
-        drop(turns);
-        assert!(
-            sandbox
-                .run_inline(&plugin, &dye_lot_input(&plugin), &Limits::default())
-                .is_some()
         );
     }
 
