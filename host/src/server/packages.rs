@@ -183,7 +183,28 @@ pub(crate) async fn publish(
     }
 
     let component = Arc::new(component);
-    let loaded = state.sandbox.inspect(component.clone()).await?;
+    // Uploads wait their turn to compile; one that finds its name@version taken by other bytes
+    // meanwhile gets its 409 then, not after a compile (50 racing uploads of one version would
+    // otherwise compile one after another, and the last ones time out).
+    let still_wanted = {
+        let (registry, digest) = (state.registry.clone(), Digest::of(&component));
+        let (name, version) = (name.clone(), version.clone());
+        move || match registry.version(&name, &version) {
+            Ok(existing) if existing.component != digest => {
+                Err(smelt_registry::Error::AlreadyExists {
+                    name: name.to_string(),
+                    version: version.to_string(),
+                }
+                .into())
+            }
+            Ok(_) | Err(smelt_registry::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    };
+    let loaded = state
+        .sandbox
+        .inspect(component.clone(), still_wanted)
+        .await?;
     let d = &loaded.descriptor;
     if d.name != name.as_str() || d.version != version.to_string() {
         return Err(ApiError::unprocessable(

@@ -61,8 +61,14 @@ impl Sandbox {
     }
 
     /// Validates, compiles and describes uploaded bytes, off the async threads, one upload at
-    /// a time, and under the compile timeout (waiting for the turn counts).
-    pub async fn inspect(&self, bytes: Arc<Vec<u8>>) -> Result<Loaded, ApiError> {
+    /// a time, and under the compile timeout (waiting for the turn counts). `still_wanted` is
+    /// asked once the turn comes, before compiling: an upload whose answer was settled while it
+    /// waited (another upload took its name@version) is refused without compile work.
+    pub async fn inspect(
+        &self,
+        bytes: Arc<Vec<u8>>,
+        still_wanted: impl FnOnce() -> Result<(), ApiError> + Send + 'static,
+    ) -> Result<Loaded, ApiError> {
         let runtime = self.runtime.clone();
         let turn = self.uploads_compiling.clone();
         let work = async move {
@@ -70,6 +76,7 @@ impl Sandbox {
                 .acquire_owned()
                 .await
                 .map_err(|e| ApiError::internal("waiting to compile", e))?;
+            still_wanted()?;
             // The permit moves into the blocking task: a compile that outlives the timeout
             // keeps the turn until it really ends.
             tokio::task::spawn_blocking(move || -> Result<Loaded, smelt_runtime::Error> {
