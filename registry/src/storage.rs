@@ -178,12 +178,16 @@ fn decode_counter(bytes: Option<sled::IVec>) -> u64 {
         .map_or(0, u64::from_be_bytes)
 }
 
-/// Writes `bytes` to `path` and makes the file and its directory entry durable.
+/// Writes `bytes` to `path` and makes the file and its directory entry durable. Atomically: the
+/// bytes go to a sibling first and are renamed over `path`, so a crash leaves either no file or
+/// the whole one (a marker cut short by a SIGKILL used to read as a damaged database).
 fn write_durably(path: &Path, bytes: &[u8]) -> Result<()> {
     let write = || -> std::io::Result<()> {
-        let mut f = fs::File::create(path)?;
+        let partial = sibling(path, ".partial");
+        let mut f = fs::File::create(&partial)?;
         f.write_all(bytes)?;
         f.sync_all()?;
+        fs::rename(&partial, path)?;
         if let Some(parent) = path.parent() {
             fs::File::open(parent)?.sync_all()?;
         }
@@ -393,6 +397,23 @@ mod tests {
         file[..8].copy_from_slice(&10u64.to_le_bytes());
         assert_eq!(read_slots(&file), 7);
         assert_eq!(read_slots(&file[..SLOT]), 0);
+    }
+
+    #[test]
+    fn a_marker_cut_short_on_first_start_is_never_taken_for_a_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("meta");
+        // A first start killed inside the marker's write leaves its partial sibling only.
+        fs::write(sibling(&path, ".format.partial"), &FORMAT[..2]).unwrap();
+        drop(SledStorage::open(&path).unwrap());
+        assert_eq!(fs::read(sibling(&path, ".format")).unwrap(), FORMAT);
+        drop(SledStorage::open(&path).expect("reopens as the database it is"));
+        // A marker that is not one is still refused, naming it.
+        fs::write(sibling(&path, ".format"), b"").unwrap();
+        let err = SledStorage::open(&path)
+            .err()
+            .expect("an empty marker is refused");
+        assert!(err.to_string().contains("is not a smelt marker"), "{err}");
     }
 
     #[test]

@@ -183,13 +183,20 @@ pub(crate) async fn publish(
     }
 
     let component = Arc::new(component);
-    // Uploads wait their turn to compile; one that finds its name@version taken by other bytes
-    // meanwhile gets its 409 then, not after a compile (50 racing uploads of one version would
-    // otherwise compile one after another, and the last ones time out).
+    // Uploads wait their turn to compile; one whose name@version was free when it arrived and
+    // was taken by other bytes while it waited gets its 409 then, not after a compile (50
+    // racing uploads of one version would otherwise compile one after another, and the last
+    // ones time out). Over a version that already existed, the checks keep their order: the
+    // bytes' own problems (not wasm, too complex, ...) are named first.
+    let free_on_arrival = matches!(
+        state.registry.version(&name, &version),
+        Err(smelt_registry::Error::NotFound { .. })
+    );
     let still_wanted = {
         let (registry, digest) = (state.registry.clone(), Digest::of(&component));
         let (name, version) = (name.clone(), version.clone());
         move || match registry.version(&name, &version) {
+            _ if !free_on_arrival => Ok(()),
             Ok(existing) if existing.component != digest => {
                 Err(smelt_registry::Error::AlreadyExists {
                     name: name.to_string(),
