@@ -410,9 +410,9 @@ mod tests {
         drop(SledStorage::open(&path).expect("reopens as the database it is"));
         // A marker that is not one is still refused, naming it.
         fs::write(sibling(&path, ".format"), b"").unwrap();
-        let err = SledStorage::open(&path)
-            .err()
-            .expect("an empty marker is refused");
+        let Err(err) = SledStorage::open(&path) else {
+            panic!("an empty marker is refused")
+        };
         assert!(err.to_string().contains("is not a smelt marker"), "{err}");
     }
 
