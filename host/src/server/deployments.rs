@@ -20,15 +20,12 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use bytes::Bytes;
-use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use smelt_registry::{
     Digest, Docs, PackageName, Registry, Role, Version, VersionRecord, VersionReq,
 };
-use smelt_runtime::{
-    Input, InputReader, LogLine, Output, Usage, compare_expected, input_from_json,
-};
+use smelt_runtime::{InputReader, LogLine, Output, Usage, compare_expected, input_from_json};
 
 use super::reviews::{ReviewState, resolve_for, review_state};
 use super::sandbox::{cost_cny, limits_for};
@@ -750,57 +747,6 @@ pub(crate) async fn invoke(
         .map_err(|e| ApiError::internal("encoding an invocation", e))
 }
 
-/// True when the request says its body is JSON (`application/json` or `application/*+json`),
-/// as axum's `Json` extractor requires.
-pub(super) fn json_content_type(headers: &axum::http::HeaderMap) -> bool {
-    let Some(value) = headers.get(axum::http::header::CONTENT_TYPE) else {
-        return false;
-    };
-    let Ok(value) = value.to_str() else {
-        return false;
-    };
-    let essence = value.split(';').next().unwrap_or("").trim();
-    let Some((kind, subtype)) = essence.split_once('/') else {
-        return false;
-    };
-    kind.eq_ignore_ascii_case("application")
-        && (subtype.eq_ignore_ascii_case("json") || subtype.to_ascii_lowercase().ends_with("+json"))
-}
-
-/// Reads an invocation body, `{"input": {...}}`, with the input read straight into typed
-/// columns by `reader` (no JSON tree of a large input is built).
-struct InvokeBody<'a>(&'a InputReader<'a>);
-
-impl<'de> DeserializeSeed<'de> for InvokeBody<'_> {
-    type Value = Input;
-
-    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Input, D::Error> {
-        deserializer.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for InvokeBody<'_> {
-    type Value = Input;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("an object with the field `input`")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Input, A::Error> {
-        let mut input = None;
-        while let Some(key) = map.next_key::<String>()? {
-            if key != "input" {
-                return Err(de::Error::unknown_field(&key, &["input"]));
-            }
-            if input.is_some() {
-                return Err(de::Error::duplicate_field("input"));
-            }
-            input = Some(map.next_value_seed(self.0.seed())?);
-        }
-        input.ok_or_else(|| de::Error::missing_field("input"))
-    }
-}
-
 /// `POST /v1/deployments/{id}/invoke`: [`invoke_typed`], its answer encoded into a buffer sized
 /// from the output (a 1,000-row answer is over 100 kB; grown from nothing it is copied a dozen
 /// times on the way).
@@ -836,27 +782,12 @@ pub(crate) async fn invoke_typed(
     caller.require(&[Role::Enterprise], "invoking a deployment")?;
     live.start(&state.registry);
     let deployment = load(&state, &caller, &id)?;
-    if !json_content_type(&headers) {
-        return Err(ApiError::unprocessable(
-            "invalid_body",
-            "Expected request with `Content-Type: application/json`",
-        ));
-    }
+    super::body::require_json(&headers)?;
     // Always the pinned digest: never re-resolved, whatever was released, yanked or suspended.
     let record = deployment.record(&state, &deployment.pinned)?;
     let loaded = state.sandbox.load(&record).await?;
     let reader = InputReader::new(&loaded.descriptor).with_defaults(&deployment.params);
-    let mut json = serde_json::Deserializer::from_slice(&body);
-    let input = InvokeBody(&reader)
-        .deserialize(&mut json)
-        .and_then(|input| json.end().map(|()| input))
-        .map_err(|e| match reader.problem() {
-            Some(problem) => ApiError::unprocessable("invalid_input", problem.to_string()),
-            None => ApiError::unprocessable(
-                "invalid_body",
-                format!("Failed to parse the request body as JSON: {e}"),
-            ),
-        })?;
+    let input = super::body::read_input(&body, &reader, &["input"])?;
     let rows = input.rows();
     let limits = limits_for(&record, rows);
     let permit = state.runs.try_acquire(&deployment.owner)?;
@@ -1465,26 +1396,6 @@ mod tests {
         assert_eq!(stored[1].0, json!({"tables": {}}));
         let garbled = KeptInput::Body(Bytes::from_static(b"{\"input\": "));
         assert!(kept_json(&[garbled]).is_err());
-    }
-
-    #[test]
-    fn json_content_types_are_recognised() {
-        let with = |value: &'static str| {
-            let mut headers = axum::http::HeaderMap::new();
-            headers.insert(
-                axum::http::header::CONTENT_TYPE,
-                axum::http::HeaderValue::from_static(value),
-            );
-            json_content_type(&headers)
-        };
-        assert!(with("application/json"));
-        assert!(with("application/json; charset=utf-8"));
-        assert!(with("Application/JSON"));
-        assert!(with("application/vnd.smelt+json"));
-        assert!(!with("text/plain"));
-        assert!(!with("application/jsonx"));
-        assert!(!with("json"));
-        assert!(!json_content_type(&axum::http::HeaderMap::new()));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod auth;
+mod body;
 mod deployments;
 mod error;
 mod listings;

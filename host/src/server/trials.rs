@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use bytes::Bytes;
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use smelt_registry::{Digest, PackageName, Role, Version, VersionRecord, VersionReq};
@@ -144,44 +144,6 @@ struct Head<'a> {
     _input: IgnoredAny,
 }
 
-/// Reads the `input` of a trial body already checked by [`Head`], straight into typed columns.
-struct InputField<'a>(&'a InputReader<'a>);
-
-impl<'de> DeserializeSeed<'de> for InputField<'_> {
-    type Value = Input;
-
-    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Input, D::Error> {
-        deserializer.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for InputField<'_> {
-    type Value = Input;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("an object with the field `input`")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Input, A::Error> {
-        let mut input = None;
-        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-            if key == "input" {
-                input = Some(map.next_value_seed(self.0.seed())?);
-            } else {
-                map.next_value::<IgnoredAny>()?;
-            }
-        }
-        input.ok_or_else(|| de::Error::missing_field("input"))
-    }
-}
-
-fn invalid_body(e: impl std::fmt::Display) -> ApiError {
-    ApiError::unprocessable(
-        "invalid_body",
-        format!("Failed to parse the request body as JSON: {e}"),
-    )
-}
-
 /// `POST /v1/trials`: the body read without a JSON tree of the input, the answer serialised
 /// straight from the run into a buffer sized from the output.
 async fn trial_route(
@@ -191,21 +153,11 @@ async fn trial_route(
     body: Bytes,
 ) -> ApiResult<Response> {
     caller.require(&[Role::Enterprise], "running a trial")?;
-    if !super::deployments::json_content_type(&headers) {
-        return Err(ApiError::unprocessable(
-            "invalid_body",
-            "Expected request with `Content-Type: application/json`",
-        ));
-    }
-    let head: Head<'_> = serde_json::from_slice(&body).map_err(invalid_body)?;
+    super::body::require_json(&headers)?;
+    let head: Head<'_> = serde_json::from_slice(&body).map_err(super::body::invalid_body)?;
     let target = target(&state, &caller, &head.package, &head.version).await?;
     let reader = InputReader::new(&target.loaded.descriptor);
-    let input = InputField(&reader)
-        .deserialize(&mut serde_json::Deserializer::from_slice(&body))
-        .map_err(|e| match reader.problem() {
-            Some(problem) => ApiError::unprocessable("invalid_input", problem.to_string()),
-            None => invalid_body(e),
-        })?;
+    let input = super::body::read_input(&body, &reader, &["package", "version", "input"])?;
     drop(body);
     run(&state, &caller, &target, input, |answer| {
         let mut json = Vec::with_capacity(2 * answer.output.approx_bytes() + 1024);
