@@ -62,6 +62,16 @@
 //! ```
 #![deny(missing_docs)]
 
+// The component's allocator; natively only its tests (the host's allocator serves native code).
+#[cfg(any(
+    test,
+    all(
+        target_arch = "wasm32",
+        not(target_feature = "atomics"),
+        feature = "allocator"
+    )
+))]
+mod heap;
 pub mod math;
 mod read;
 mod write;
