@@ -320,6 +320,9 @@ pub enum SolutionError {
 /// Replaces control characters (terminal escape sequences above all) in text that came from a
 /// guest, so it cannot rewrite an operator's terminal or a log line. Newlines and tabs stay.
 pub fn neutralise(text: &str) -> String {
+    if !has_control(text) {
+        return text.to_owned();
+    }
     text.chars()
         .map(|c| {
             if c.is_control() && c != '\n' && c != '\t' {
@@ -329,6 +332,27 @@ pub fn neutralise(text: &str) -> String {
             }
         })
         .collect()
+}
+
+/// [`neutralise`] for an owned string: one without control characters (nearly every one) is
+/// returned as it is, without a copy. A guest's output can hold a million findings.
+pub fn neutralise_owned(text: String) -> String {
+    if has_control(&text) {
+        neutralise(&text)
+    } else {
+        text
+    }
+}
+
+/// Whether `text` holds a control character (Unicode `Cc`: U+0000–U+001F, U+007F–U+009F) other
+/// than a newline or a tab, found on the UTF-8 bytes (U+0080–U+009F are `C2 80`–`C2 9F`).
+fn has_control(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().any(|(at, &b)| {
+        (b < 0x20 && b != b'\n' && b != b'\t')
+            || b == 0x7f
+            || (b == 0xc2 && bytes.get(at + 1).is_some_and(|&next| next < 0xa0))
+    })
 }
 
 #[cfg(test)]
@@ -341,6 +365,39 @@ mod tests {
             neutralise("ok\x1b[2J\x07done\n"),
             "ok\u{FFFD}[2J\u{FFFD}done\n"
         );
+        assert_eq!(
+            neutralise_owned("ok\x1b[2J\x07done\n".to_owned()),
+            "ok\u{FFFD}[2J\u{FFFD}done\n"
+        );
+    }
+
+    #[test]
+    fn every_control_character_is_found_and_nothing_else() {
+        for c in (0..=0x10ffff).filter_map(char::from_u32) {
+            let text = format!("a{c}é\u{a0}");
+            let control = c.is_control() && c != '\n' && c != '\t';
+            assert_eq!(has_control(&text), control, "U+{:04X}", c as u32);
+            let expected: String = text
+                .chars()
+                .map(|c| {
+                    if c.is_control() && c != '\n' && c != '\t' {
+                        '\u{FFFD}'
+                    } else {
+                        c
+                    }
+                })
+                .collect();
+            assert_eq!(neutralise(&text), expected, "U+{:04X}", c as u32);
+            assert_eq!(neutralise_owned(text), expected, "U+{:04X}", c as u32);
+        }
+    }
+
+    #[test]
+    fn clean_owned_text_is_kept_as_it_is() {
+        let text = "batch L17: ΔE00 2.31 exceeds tolerance 1\n\tsee row 17".to_owned();
+        let at = text.as_ptr();
+        let kept = neutralise_owned(text);
+        assert_eq!(kept.as_ptr(), at);
     }
 
     #[test]

@@ -97,10 +97,15 @@ pub fn output_from(output: types::Output) -> model::Output {
             .into_iter()
             .map(|t| {
                 (
-                    model::neutralise(&t.name),
+                    model::neutralise_owned(t.name),
                     t.columns
                         .into_iter()
-                        .map(|c| (model::neutralise(&c.name), column_values_from(c.values)))
+                        .map(|c| {
+                            (
+                                model::neutralise_owned(c.name),
+                                column_values_from(c.values),
+                            )
+                        })
                         .collect(),
                 )
             })
@@ -109,9 +114,9 @@ pub fn output_from(output: types::Output) -> model::Output {
             .metrics
             .into_iter()
             .map(|m| model::Metric {
-                name: model::neutralise(&m.name),
+                name: model::neutralise_owned(m.name),
                 value: m.value,
-                unit: model::neutralise(&m.unit),
+                unit: model::neutralise_owned(m.unit),
             })
             .collect(),
         findings: output
@@ -123,9 +128,9 @@ pub fn output_from(output: types::Output) -> model::Output {
                     types::Severity::Warning => model::Severity::Warning,
                     types::Severity::Error => model::Severity::Error,
                 },
-                code: model::neutralise(&f.code),
-                message: model::neutralise(&f.message),
-                table: f.table.as_deref().map(model::neutralise),
+                code: model::neutralise_owned(f.code),
+                message: model::neutralise_owned(f.message),
+                table: f.table.map(model::neutralise_owned),
                 row: f.row,
             })
             .collect(),
