@@ -4,6 +4,7 @@
 //! The math is in [`color`], plain Rust; this file is the thin smelt layer over it.
 
 pub mod color;
+mod text;
 
 use color::{Lab, Weights, ciede2000, cmc};
 use smelt_sdk::prelude::*;
@@ -214,8 +215,11 @@ pub fn run(input: Input, default_kl: f64) -> Result<Output, SolutionError> {
     } else {
         "ΔE00".to_owned()
     };
-    // The same for every failing batch: formatted once, not per row.
-    let exceeds = format!("exceeds tolerance {tolerance}");
+    // A failing batch's message is `batch {name}: {label} {de:.2} exceeds tolerance {tolerance}`;
+    // the parts around the name and the number are the same for every batch: formatted once.
+    let after_name = format!(": {label} ");
+    let exceeds = format!(" exceeds tolerance {tolerance}");
+    let mut number = String::new();
     for (row, name) in names.iter().enumerate().take(rows) {
         let batch = lab.get(row)?;
         let de00 = ciede2000(standard, batch, weights);
@@ -223,13 +227,10 @@ pub fn run(input: Input, default_kl: f64) -> Result<Output, SolutionError> {
         let de = if use_cmc { de_cmc } else { de00 };
         let ok = de <= tolerance;
         if !ok {
-            output.push_finding(
-                Finding::warning(
-                    "out-of-tolerance",
-                    format!("batch {name}: {label} {de:.2} {exceeds}"),
-                )
-                .at("batches", row),
-            );
+            number.clear();
+            text::push_two_decimals(&mut number, de);
+            let message = ["batch ", name, &after_name, &number, &exceeds].concat();
+            output.push_finding(Finding::warning("out-of-tolerance", message).at("batches", row));
         }
         delta.push(de00);
         delta_cmc.push(de_cmc);
