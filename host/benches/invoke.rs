@@ -1,6 +1,8 @@
 //! Invocation overhead over HTTP: `POST /v1/deployments/{id}/invoke` on the real server over
 //! loopback vs the same call made directly on the runtime in-process, for the colour-QC plugin
-//! on 1,000 batches. Both run in this one process's run, so the ratio holds on a noisy machine.
+//! on 1,000 batches, with the request and answer in JSON and in CBOR (`application/cbor`).
+//! All three run in this one process's run, call by call in turn, so the ratios hold on a
+//! noisy machine.
 //!
 //! `cargo bench --workspace --bench invoke` (SMELT_BENCH_CALLS sets the count, default 300).
 
@@ -87,33 +89,73 @@ fn main() {
     });
     // The request as a client holds it: bytes, encoded once (as the direct call holds its
     // input as parsed JSON).
-    let body = bytes::Bytes::from(serde_json::to_vec(&json!({"input": input_json})).unwrap());
+    let request = json!({"input": input_json});
+    let json_body = bytes::Bytes::from(serde_json::to_vec(&request).unwrap());
+    let cbor_body = bytes::Bytes::from(cbor4ii::serde::to_vec(Vec::new(), &request).unwrap());
     let url = format!("{base}/v1/deployments/{id}/invoke");
-    let http_call = || {
+    let http_call = |media: &str, body: &bytes::Bytes| {
         rt.block_on(async {
             let t = Instant::now();
             let response = http
                 .post(&url)
                 .bearer_auth(&enterprise)
-                .header("content-type", "application/json")
+                .header("content-type", media)
+                .header("accept", media)
                 .body(body.clone())
                 .send()
                 .await
                 .unwrap();
             assert_eq!(response.status().as_u16(), 200);
-            response.bytes().await.unwrap();
-            t.elapsed()
+            let answer = response.bytes().await.unwrap();
+            assert!(answer.len() > 1000);
+            (t.elapsed(), answer)
         })
     };
+    // The CBOR answer is the JSON answer in another encoding.
+    let (_, as_json) = http_call("application/json", &json_body);
+    let (_, as_cbor) = http_call("application/cbor", &cbor_body);
+    let as_json: Value = serde_json::from_slice(&as_json).unwrap();
+    let as_cbor: Value = cbor4ii::serde::from_slice(&as_cbor).unwrap();
+    fn first_difference(a: &Value, b: &Value, path: String) -> Option<String> {
+        match (a, b) {
+            (Value::Object(x), Value::Object(y)) => x.iter().find_map(|(k, v)| {
+                first_difference(v, y.get(k).unwrap_or(&Value::Null), format!("{path}.{k}"))
+            }),
+            (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
+                .iter()
+                .zip(y)
+                .enumerate()
+                .find_map(|(i, (v, w))| first_difference(v, w, format!("{path}[{i}]"))),
+            _ if a == b => None,
+            _ => Some(format!("{path}: {a} vs {b}")),
+        }
+    }
+    if let Some(d) = first_difference(&as_json["output"], &as_cbor["output"], "output".into()) {
+        panic!("{d}");
+    }
 
-    // The two alternate call by call, so the machine's load falls on both alike.
+    // The three alternate call by call, so the machine's load falls on all alike.
     let mut direct = Vec::with_capacity(calls);
     let mut over_http = Vec::with_capacity(calls);
+    let mut over_cbor = Vec::with_capacity(calls);
+    // And the smallest exchange with the server, for the fixed cost of a round trip.
+    let health = format!("{base}/healthz");
+    let mut round_trip = Vec::with_capacity(calls);
     for i in 0..calls + 20 {
-        let (d, h) = (direct_call(), http_call());
+        let d = direct_call();
+        let (h, _) = http_call("application/json", &json_body);
+        let (c, _) = http_call("application/cbor", &cbor_body);
+        let r = rt.block_on(async {
+            let t = Instant::now();
+            let response = http.get(&health).send().await.unwrap();
+            response.bytes().await.unwrap();
+            t.elapsed()
+        });
         if i >= 20 {
             direct.push(d);
             over_http.push(h);
+            over_cbor.push(c);
+            round_trip.push(r);
         }
     }
     // The server's own time per invocation (its request metrics: from the request's arrival to
@@ -139,7 +181,7 @@ fn main() {
         metric("smelt_http_request_seconds_sum") / metric("smelt_http_requests_total") * 1e3;
     let mean =
         |v: &[Duration]| v.iter().map(Duration::as_secs_f64).sum::<f64>() / v.len() as f64 * 1e3;
-    let (direct_mean, http_mean) = (mean(&direct), mean(&over_http));
+    let (direct_mean, http_mean, cbor_mean) = (mean(&direct), mean(&over_http), mean(&over_cbor));
     drop(server);
 
     // Where the difference goes: the host's own JSON work on this call, timed in-process —
@@ -149,7 +191,9 @@ fn main() {
         .output
         .unwrap();
     let input_bytes = serde_json::to_vec(&input_json).unwrap();
+    let input_cbor = cbor4ii::serde::to_vec(Vec::new(), &input_json).unwrap();
     let (mut reading, mut encoding) = (Vec::new(), Vec::new());
+    let (mut reading_cbor, mut encoding_cbor) = (Vec::new(), Vec::new());
     for _ in 0..calls.min(300) {
         let t = Instant::now();
         smelt_runtime::input_from_json_slice(&input_bytes, &descriptor).unwrap();
@@ -158,33 +202,60 @@ fn main() {
         let encoded = serde_json::to_vec(&output).unwrap();
         encoding.push(t.elapsed());
         assert!(encoded.len() > 1000);
+        let reader = smelt_runtime::InputReader::new(&descriptor);
+        let t = Instant::now();
+        let mut de =
+            cbor4ii::serde::Deserializer::new(cbor4ii::core::utils::SliceReader::new(&input_cbor));
+        serde::de::DeserializeSeed::deserialize(reader.seed(), &mut de).unwrap();
+        reading_cbor.push(t.elapsed());
+        let t = Instant::now();
+        let encoded = cbor4ii::serde::to_vec(Vec::new(), &output).unwrap();
+        encoding_cbor.push(t.elapsed());
+        assert!(encoded.len() > 1000);
     }
-    reading.sort();
-    encoding.sort();
+    for v in [
+        &mut reading,
+        &mut encoding,
+        &mut reading_cbor,
+        &mut encoding_cbor,
+    ] {
+        v.sort();
+    }
     println!(
-        "of which JSON in the host: reading the body p50 {:.3} ms, encoding the output ({} bytes) p50 {:.3} ms",
+        "the host's own decoding and encoding on this call: JSON reading the body ({} bytes) p50 {:.3} ms, encoding the output ({} bytes) p50 {:.3} ms; CBOR reading ({} bytes) p50 {:.3} ms, encoding ({} bytes) p50 {:.3} ms",
+        input_bytes.len(),
         percentile(&reading, 0.5),
         serde_json::to_vec(&output).unwrap().len(),
-        percentile(&encoding, 0.5)
+        percentile(&encoding, 0.5),
+        input_cbor.len(),
+        percentile(&reading_cbor, 0.5),
+        cbor4ii::serde::to_vec(Vec::new(), &output).unwrap().len(),
+        percentile(&encoding_cbor, 0.5),
     );
 
     direct.sort();
     over_http.sort();
-    let (d50, d99, h50, h99) = (
-        percentile(&direct, 0.5),
-        percentile(&direct, 0.99),
-        percentile(&over_http, 0.5),
-        percentile(&over_http, 0.99),
-    );
+    over_cbor.sort();
+    round_trip.sort();
+    let (d50, d99) = (percentile(&direct, 0.5), percentile(&direct, 0.99));
+    let (h50, h99) = (percentile(&over_http, 0.5), percentile(&over_http, 0.99));
+    let (c50, c99) = (percentile(&over_cbor, 0.5), percentile(&over_cbor, 0.99));
     println!(
-        "means: direct {direct_mean:.3} ms; HTTP {http_mean:.3} ms, of which in the server (all calls) {server_mean:.3} ms"
+        "means: direct {direct_mean:.3} ms; HTTP JSON {http_mean:.3} ms, HTTP CBOR {cbor_mean:.3} ms; in the server (mean of all invocations, both encodings) {server_mean:.3} ms"
     );
-    println!("colour QC, 1,000 batches, {calls} calls each, alternating");
+    println!("colour QC, 1,000 batches, {calls} calls each, in turn");
+    println!(
+        "an empty round trip (GET /healthz): p50 {:.3} ms",
+        percentile(&round_trip, 0.5)
+    );
     println!("direct in-process (JSON check + run): p50 {d50:.3} ms, p99 {d99:.3} ms");
-    println!("HTTP invoke on a deployment:          p50 {h50:.3} ms, p99 {h99:.3} ms");
+    println!("HTTP invoke, JSON body and answer:    p50 {h50:.3} ms, p99 {h99:.3} ms");
+    println!("HTTP invoke, CBOR body and answer:    p50 {c50:.3} ms, p99 {c99:.3} ms");
     println!(
-        "ratio HTTP / direct: p50 {:.2}×, p99 {:.2}×",
+        "ratio HTTP / direct: JSON p50 {:.2}×, p99 {:.2}×; CBOR p50 {:.2}×, p99 {:.2}×",
         h50 / d50,
-        h99 / d99
+        h99 / d99,
+        c50 / d50,
+        c99 / d99
     );
 }

@@ -748,6 +748,9 @@ enum Scalar {
     Int(i64),
     UInt(u64),
     Float(f64),
+    /// NaN or an infinity: not in JSON, but binary encodings (CBOR) carry them; refused
+    /// wherever a number is expected, as the CSV reader refuses them.
+    NonFinite,
     Text(String),
     Array,
     Object,
@@ -760,6 +763,7 @@ impl Scalar {
             Scalar::Bool(_) => "a boolean",
             Scalar::Int(_) | Scalar::UInt(_) => "an integer",
             Scalar::Float(_) => "a number",
+            Scalar::NonFinite => "a non-finite number",
             Scalar::Text(_) => "text",
             Scalar::Array => "an array",
             Scalar::Object => "an object",
@@ -794,7 +798,11 @@ impl<'de> Visitor<'de> for ScalarVisitor {
         Ok(Scalar::UInt(v))
     }
     fn visit_f64<E>(self, v: f64) -> Result<Scalar, E> {
-        Ok(Scalar::Float(v))
+        Ok(if v.is_finite() {
+            Scalar::Float(v)
+        } else {
+            Scalar::NonFinite
+        })
     }
     fn visit_str<E>(self, v: &str) -> Result<Scalar, E> {
         Ok(Scalar::Text(v.to_owned()))

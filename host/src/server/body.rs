@@ -1,67 +1,197 @@
-//! JSON request bodies whose `input` is read straight into typed columns (no JSON tree of a
-//! large input): the content-type check and the reading, shared by invocations and trials.
+//! Request bodies whose `input` is read straight into typed columns (no tree of a large
+//! input), and answers encoded straight from the run, in JSON or CBOR: the content-type check,
+//! the reading and the encoding, shared by invocations and trials.
+//!
+//! CBOR (RFC 8949, `application/cbor`) carries the same documents as JSON — the same fields,
+//! the same checks and messages — with numbers as machine ints and floats and text
+//! length-prefixed, so neither side formats, parses or escapes anything. A client asks for a
+//! CBOR answer with `Accept: application/cbor`; errors are always `application/problem+json`.
 
 use std::borrow::Cow;
 
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use cbor4ii::core::utils::SliceReader;
+use serde::Serialize;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use smelt_runtime::{Input, InputReader};
 
 use super::{ApiError, ApiResult};
 
-/// True when the request says its body is JSON (`application/json` or `application/*+json`),
-/// as axum's `Json` extractor requires.
-fn json_content_type(headers: &axum::http::HeaderMap) -> bool {
-    let Some(value) = headers.get(axum::http::header::CONTENT_TYPE) else {
-        return false;
-    };
-    let Ok(value) = value.to_str() else {
-        return false;
-    };
-    let essence = value.split(';').next().unwrap_or("").trim();
-    let Some((kind, subtype)) = essence.split_once('/') else {
-        return false;
-    };
+/// How a body is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Wire {
+    Json,
+    Cbor,
+}
+
+/// The media type's essence (`application/json` of `application/json; charset=utf-8`),
+/// split into type and subtype.
+fn media_type(value: &HeaderValue) -> Option<(&str, &str)> {
+    let essence = value.to_str().ok()?.split(';').next()?.trim();
+    essence.split_once('/')
+}
+
+fn is_json(kind: &str, subtype: &str) -> bool {
     kind.eq_ignore_ascii_case("application")
         && (subtype.eq_ignore_ascii_case("json") || subtype.to_ascii_lowercase().ends_with("+json"))
 }
 
-/// Refuses a body not labelled as JSON, in the words of axum's `Json` extractor.
-pub(super) fn require_json(headers: &axum::http::HeaderMap) -> ApiResult<()> {
-    if json_content_type(headers) {
-        Ok(())
-    } else {
-        Err(ApiError::unprocessable(
+fn is_cbor(kind: &str, subtype: &str) -> bool {
+    kind.eq_ignore_ascii_case("application")
+        && (subtype.eq_ignore_ascii_case("cbor") || subtype.to_ascii_lowercase().ends_with("+cbor"))
+}
+
+impl Wire {
+    /// The encoding of the request's body from its `Content-Type` (JSON as axum's `Json`
+    /// extractor takes it, or CBOR); any other is refused naming the two it can be.
+    pub(super) fn of_request(headers: &HeaderMap) -> ApiResult<Wire> {
+        match headers.get(header::CONTENT_TYPE).and_then(media_type) {
+            Some((kind, subtype)) if is_json(kind, subtype) => Ok(Wire::Json),
+            Some((kind, subtype)) if is_cbor(kind, subtype) => Ok(Wire::Cbor),
+            _ => Err(ApiError::unprocessable(
+                "invalid_body",
+                "Expected request with `Content-Type: application/json` or `application/cbor`",
+            )),
+        }
+    }
+
+    /// The encoding the client accepts for the answer: CBOR when its `Accept` names CBOR
+    /// before (or without) JSON, JSON otherwise.
+    pub(super) fn of_answer(headers: &HeaderMap) -> Wire {
+        for value in headers.get_all(header::ACCEPT) {
+            let Ok(value) = value.to_str() else { continue };
+            for item in value.split(',') {
+                let essence = item.split(';').next().unwrap_or("").trim();
+                let Some((kind, subtype)) = essence.split_once('/') else {
+                    continue;
+                };
+                if is_cbor(kind, subtype) {
+                    return Wire::Cbor;
+                }
+                if is_json(kind, subtype) {
+                    return Wire::Json;
+                }
+            }
+        }
+        Wire::Json
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Wire::Json => "JSON",
+            Wire::Cbor => "CBOR",
+        }
+    }
+
+    /// A body that is not the document it should be.
+    fn invalid(self, problem: impl std::fmt::Display) -> ApiError {
+        ApiError::unprocessable(
             "invalid_body",
-            "Expected request with `Content-Type: application/json`",
-        ))
+            format!(
+                "Failed to parse the request body as {}: {problem}",
+                self.name()
+            ),
+        )
+    }
+
+    /// Reads a whole small body (all of it: trailing bytes are refused).
+    pub(super) fn read<'de, T: de::Deserialize<'de>>(self, body: &'de [u8]) -> ApiResult<T> {
+        self.read_seed(body, std::marker::PhantomData::<T>)
+            .map_err(|e| self.invalid(e))
+    }
+
+    /// Reads all of `body` with `seed`; the error is the encoding's own words.
+    fn read_seed<'de, S: DeserializeSeed<'de>>(
+        self,
+        body: &'de [u8],
+        seed: S,
+    ) -> Result<S::Value, String> {
+        match self {
+            Wire::Json => {
+                let mut json = serde_json::Deserializer::from_slice(body);
+                seed.deserialize(&mut json)
+                    .and_then(|value| json.end().map(|()| value))
+                    .map_err(|e| e.to_string())
+            }
+            Wire::Cbor => {
+                let mut cbor = cbor4ii::serde::Deserializer::new(SliceReader::new(body));
+                let value = seed.deserialize(&mut cbor).map_err(|e| cbor_problem(&e))?;
+                let mut rest = cbor.into_inner();
+                match cbor4ii::core::dec::Read::fill(&mut rest, 1) {
+                    Ok(left) if left.as_ref().is_empty() => Ok(value),
+                    _ => Err("trailing bytes after the document".into()),
+                }
+            }
+        }
+    }
+
+    /// Reads the `input` of an object body with `reader`. `fields` are the body's fields
+    /// (`input` among them); the others are skipped here (read by the caller), any field not
+    /// in `fields` is refused, and so is `input` given twice. A problem with the input itself
+    /// is an `invalid_input` naming its table, column, row or param; anything else
+    /// `invalid_body`.
+    pub(super) fn read_input(
+        self,
+        body: &[u8],
+        reader: &InputReader<'_>,
+        fields: &'static [&'static str],
+    ) -> ApiResult<Input> {
+        self.read_seed(body, InputField { reader, fields })
+            .map_err(|e| match reader.problem() {
+                Some(problem) => ApiError::unprocessable("invalid_input", problem.to_string()),
+                None => self.invalid(e),
+            })
+    }
+
+    /// `value` encoded as the answer, into a buffer of `capacity` bytes to start with (a
+    /// 1,000-row answer is over 100 kB; grown from nothing it is copied a dozen times).
+    pub(super) fn answer<T: Serialize>(
+        self,
+        value: &T,
+        capacity: usize,
+        what: &str,
+    ) -> ApiResult<Response> {
+        let buffer = Vec::with_capacity(capacity);
+        let (content_type, bytes) = match self {
+            Wire::Json => {
+                let mut buffer = buffer;
+                serde_json::to_writer(&mut buffer, value)
+                    .map_err(|e| ApiError::internal(what, e))?;
+                ("application/json", buffer)
+            }
+            Wire::Cbor => (
+                "application/cbor",
+                cbor4ii::serde::to_vec(buffer, value).map_err(|e| ApiError::internal(what, e))?,
+            ),
+        };
+        Ok(([(header::CONTENT_TYPE, content_type)], bytes).into_response())
     }
 }
 
-/// A body that is not the JSON it should be.
-pub(super) fn invalid_body(e: impl std::fmt::Display) -> ApiError {
-    ApiError::unprocessable(
-        "invalid_body",
-        format!("Failed to parse the request body as JSON: {e}"),
-    )
-}
-
-/// Reads the `input` of a JSON object body with `reader`. `fields` are the body's fields
-/// (`input` among them); the others are skipped here (read by the caller), any field not in
-/// `fields` is refused, and so is `input` given twice. A problem with the input itself is an
-/// `invalid_input` naming its table, column, row or param; anything else `invalid_body`.
-pub(super) fn read_input(
-    body: &[u8],
-    reader: &InputReader<'_>,
-    fields: &'static [&'static str],
-) -> ApiResult<Input> {
-    let mut json = serde_json::Deserializer::from_slice(body);
-    InputField { reader, fields }
-        .deserialize(&mut json)
-        .and_then(|input| json.end().map(|()| input))
-        .map_err(|e| match reader.problem() {
-            Some(problem) => ApiError::unprocessable("invalid_input", problem.to_string()),
-            None => invalid_body(e),
-        })
+/// A CBOR decoding error in words: the decoder's own are its debug form.
+fn cbor_problem(e: &cbor4ii::serde::DecodeError<std::convert::Infallible>) -> String {
+    use cbor4ii::core::error::DecodeError as Core;
+    use cbor4ii::serde::DecodeError;
+    match e {
+        DecodeError::Custom(message) => message.to_string(),
+        DecodeError::Core(core) => match core {
+            Core::Mismatch { name, found } => {
+                format!("expected {name}, found an item starting with byte 0x{found:02x}")
+            }
+            Core::Unsupported { name, found } => format!(
+                "an item starting with byte 0x{found:02x} where {name} was expected (tags and \
+                 simple values other than false, true and null are not taken)"
+            ),
+            Core::Eof { name, .. } => format!("the body ends inside {name}"),
+            Core::RequireUtf8 { name } => format!("{name}: text that is not UTF-8"),
+            Core::LengthOverflow { name, .. } => {
+                format!("{name}: a length longer than the body")
+            }
+            Core::DepthOverflow { name } => format!("{name}: nested too deep"),
+            other => format!("{other:?}"),
+        },
+    }
 }
 
 struct InputField<'a> {
@@ -106,23 +236,61 @@ impl<'de> Visitor<'de> for InputField<'_> {
 mod tests {
     use super::*;
 
+    fn headers(name: header::HeaderName, value: &'static str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(name, HeaderValue::from_static(value));
+        headers
+    }
+
     #[test]
-    fn json_content_types_are_recognised() {
-        let with = |value: &'static str| {
-            let mut headers = axum::http::HeaderMap::new();
-            headers.insert(
-                axum::http::header::CONTENT_TYPE,
-                axum::http::HeaderValue::from_static(value),
-            );
-            json_content_type(&headers)
+    fn request_content_types_are_recognised() {
+        let with = |value| Wire::of_request(&headers(header::CONTENT_TYPE, value)).ok();
+        assert_eq!(with("application/json"), Some(Wire::Json));
+        assert_eq!(with("application/json; charset=utf-8"), Some(Wire::Json));
+        assert_eq!(with("Application/JSON"), Some(Wire::Json));
+        assert_eq!(with("application/vnd.smelt+json"), Some(Wire::Json));
+        assert_eq!(with("application/cbor"), Some(Wire::Cbor));
+        assert_eq!(with("application/vnd.smelt+cbor"), Some(Wire::Cbor));
+        assert_eq!(with("text/plain"), None);
+        assert_eq!(with("application/jsonx"), None);
+        assert_eq!(with("json"), None);
+        assert!(Wire::of_request(&HeaderMap::new()).is_err());
+    }
+
+    #[test]
+    fn answers_are_cbor_only_when_asked_for_first() {
+        let with = |value| Wire::of_answer(&headers(header::ACCEPT, value));
+        assert_eq!(with("application/cbor"), Wire::Cbor);
+        assert_eq!(with("application/cbor;q=1, application/json"), Wire::Cbor);
+        assert_eq!(with("application/json, application/cbor"), Wire::Json);
+        assert_eq!(with("text/html, application/cbor"), Wire::Cbor);
+        assert_eq!(with("*/*"), Wire::Json);
+        assert_eq!(Wire::of_answer(&HeaderMap::new()), Wire::Json);
+    }
+
+    #[test]
+    fn cbor_bodies_are_read_whole_and_bad_ones_named() {
+        #[derive(Debug, PartialEq, serde::Deserialize, Serialize)]
+        struct Small {
+            name: String,
+            count: u32,
+        }
+        let small = Small {
+            name: "lot 7".into(),
+            count: 3,
         };
-        assert!(with("application/json"));
-        assert!(with("application/json; charset=utf-8"));
-        assert!(with("Application/JSON"));
-        assert!(with("application/vnd.smelt+json"));
-        assert!(!with("text/plain"));
-        assert!(!with("application/jsonx"));
-        assert!(!with("json"));
-        assert!(!json_content_type(&axum::http::HeaderMap::new()));
+        let bytes = cbor4ii::serde::to_vec(Vec::new(), &small).unwrap();
+        assert_eq!(Wire::Cbor.read::<Small>(&bytes).unwrap(), small);
+        let message = |body: &[u8]| Wire::Cbor.read::<Small>(body).unwrap_err().message;
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(message(&longer).ends_with("trailing bytes after the document"));
+        assert!(message(&bytes[..bytes.len() - 2]).contains("the body ends inside"));
+        assert!(
+            message(&[0x01]).contains("expected map"),
+            "{}",
+            message(&[0x01])
+        );
+        assert!(message(&[]).starts_with("Failed to parse the request body as CBOR"));
     }
 }

@@ -27,6 +27,7 @@ use smelt_registry::{
 };
 use smelt_runtime::{InputReader, LogLine, Output, Usage, compare_expected, input_from_json};
 
+use super::body::Wire;
 use super::reviews::{ReviewState, resolve_for, review_state};
 use super::sandbox::{cost_cny, limits_for};
 use super::{ApiError, ApiResult, Caller, Shared};
@@ -183,8 +184,9 @@ impl Meter {
 /// keeping costs the hot path nothing); the flusher and the upgrade gate read it when needed.
 #[derive(Debug, Clone)]
 enum KeptInput {
-    /// An invocation's body, `{"input": ...}`, without the deployment's default params.
-    Body(Bytes),
+    /// An invocation's body, `{"input": ...}` in JSON or CBOR, without the deployment's
+    /// default params.
+    Body(Wire, Bytes),
     /// Read back from storage: the input itself.
     Stored(Arc<Value>),
 }
@@ -193,9 +195,10 @@ impl KeptInput {
     /// The input as JSON, without the deployment's default params where it came without them.
     fn json(&self) -> ApiResult<Value> {
         match self {
-            KeptInput::Body(body) => serde_json::from_slice::<InvokeRequest>(body)
+            KeptInput::Body(wire, body) => wire
+                .read::<InvokeRequest>(body)
                 .map(|request| request.input)
-                .map_err(|e| ApiError::internal("reading a kept input", e)),
+                .map_err(|e| ApiError::internal("reading a kept input", e.message)),
             KeptInput::Stored(value) => Ok((**value).clone()),
         }
     }
@@ -259,6 +262,72 @@ pub(crate) struct Live {
     registry: OnceLock<Registry>,
     /// Serialises changes to deployment documents (create, upgrade, rollback).
     changes: tokio::sync::Mutex<()>,
+    /// What an invocation looks up besides its body, decoded once rather than per call.
+    lookups: Lookups,
+}
+
+/// Decoded deployment documents and pinned versions. A document is reused while its stored
+/// text is unchanged (compared byte for byte, so any writer's change is seen); a pinned
+/// version's record and warning while [`Registry::catalog_changes`] has not moved (every
+/// publish, yank and review decision moves it).
+#[derive(Default)]
+struct Lookups {
+    /// `{owner}/{id}` → (stored text, decoded).
+    deployments: Mutex<HashMap<String, (String, Arc<Deployment>)>>,
+    /// `name@version digest` → (catalog changes when read, record and warning).
+    pinned: Mutex<HashMap<String, (u64, Arc<Pinned>)>>,
+}
+
+/// A pinned version as an invocation needs it.
+struct Pinned {
+    record: VersionRecord,
+    warning: Option<String>,
+}
+
+/// Past this many entries a lookup map is emptied (a few hundred deployments is the scale;
+/// this only bounds memory against a flood of ids).
+const MAX_LOOKUPS: usize = 10_000;
+
+impl Lookups {
+    /// The caller's deployment `id`, as [`load`] answers.
+    fn deployment(&self, state: &Shared, caller: &Caller, id: &str) -> ApiResult<Arc<Deployment>> {
+        let (key, json) = stored(state, caller, id)?;
+        if let Some((text, deployment)) = lock(&self.deployments).get(&key)
+            && *text == json
+        {
+            return Ok(deployment.clone());
+        }
+        let deployment = Arc::new(decode_owned(caller, id, &json)?);
+        let mut cached = lock(&self.deployments);
+        if cached.len() >= MAX_LOOKUPS {
+            cached.clear();
+        }
+        cached.insert(key, (json, deployment.clone()));
+        Ok(deployment)
+    }
+
+    /// The record of `deployment`'s pinned version (checked against its digest) and the
+    /// warning a deployment on it carries.
+    fn pinned(&self, state: &Shared, deployment: &Deployment) -> ApiResult<Arc<Pinned>> {
+        // Read before the data: a change committed after this read moves it again.
+        let changes = state.registry.catalog_changes();
+        let pin = &deployment.pinned;
+        let key = format!("{}@{} {}", deployment.package, pin.version, pin.digest);
+        if let Some((at, pinned)) = lock(&self.pinned).get(&key)
+            && *at == changes
+        {
+            return Ok(pinned.clone());
+        }
+        let record = deployment.record(state, pin)?;
+        let warning = warning(state, &record)?;
+        let pinned = Arc::new(Pinned { record, warning });
+        let mut cached = lock(&self.pinned);
+        if cached.len() >= MAX_LOOKUPS {
+            cached.clear();
+        }
+        cached.insert(key, (changes, pinned.clone()));
+        Ok(pinned)
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -539,22 +608,32 @@ impl Deployment {
     }
 }
 
-/// The caller's deployment `id`; another tenant's answers 404 like a missing one.
-fn load(state: &Shared, caller: &Caller, id: &str) -> ApiResult<Deployment> {
+/// The stored key and text of the caller's deployment `id`; another tenant's answers 404
+/// like a missing one.
+fn stored(state: &Shared, caller: &Caller, id: &str) -> ApiResult<(String, String)> {
     if id.is_empty() || id.len() > 64 || id.contains('/') {
         return Err(not_found(id));
     }
     let key = format!("{}/{id}", caller.name());
     match docs(state, "deployments")?.get(&key)? {
-        Some(json) => {
-            let deployment: Deployment = decode(&json)?;
-            if deployment.owner != caller.name() {
-                return Err(not_found(id));
-            }
-            Ok(deployment)
-        }
+        Some(json) => Ok((key, json)),
         None => Err(not_found(id)),
     }
+}
+
+/// A stored deployment decoded, checked to be `caller`'s.
+fn decode_owned(caller: &Caller, id: &str, json: &str) -> ApiResult<Deployment> {
+    let deployment: Deployment = decode(json)?;
+    if deployment.owner != caller.name() {
+        return Err(not_found(id));
+    }
+    Ok(deployment)
+}
+
+/// The caller's deployment `id`.
+fn load(state: &Shared, caller: &Caller, id: &str) -> ApiResult<Deployment> {
+    let (_, json) = stored(state, caller, id)?;
+    decode_owned(caller, id, &json)
 }
 
 /// Writes a changed deployment with its audit record, in one transaction.
@@ -747,9 +826,8 @@ pub(crate) async fn invoke(
         .map_err(|e| ApiError::internal("encoding an invocation", e))
 }
 
-/// `POST /v1/deployments/{id}/invoke`: [`invoke_typed`], its answer encoded into a buffer sized
-/// from the output (a 1,000-row answer is over 100 kB; grown from nothing it is copied a dozen
-/// times on the way).
+/// `POST /v1/deployments/{id}/invoke`: [`invoke_typed`], its answer encoded as the client
+/// accepts (JSON, or CBOR for `Accept: application/cbor`) into a buffer sized from the output.
 pub(crate) async fn invoke_route(
     state: State<Shared>,
     live: Extension<Arc<Live>>,
@@ -758,16 +836,13 @@ pub(crate) async fn invoke_route(
     headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> ApiResult<axum::response::Response> {
-    use axum::response::IntoResponse;
+    let wire = Wire::of_answer(&headers);
     let invoked = invoke_typed(state, live, caller, id, headers, body).await?;
-    let mut answer = Vec::with_capacity(2 * invoked.output.approx_bytes() + 4096);
-    serde_json::to_writer(&mut answer, &invoked)
-        .map_err(|e| ApiError::internal("encoding an invocation", e))?;
-    Ok((
-        [(axum::http::header::CONTENT_TYPE, "application/json")],
-        answer,
+    wire.answer(
+        &invoked,
+        2 * invoked.output.approx_bytes() + 4096,
+        "encoding an invocation",
     )
-        .into_response())
 }
 
 /// An invocation: the body read, the pinned version run, metered and kept.
@@ -781,20 +856,21 @@ pub(crate) async fn invoke_typed(
 ) -> ApiResult<Invoked> {
     caller.require(&[Role::Enterprise], "invoking a deployment")?;
     live.start(&state.registry);
-    let deployment = load(&state, &caller, &id)?;
-    super::body::require_json(&headers)?;
+    let deployment = live.lookups.deployment(&state, &caller, &id)?;
+    let wire = Wire::of_request(&headers)?;
     // Always the pinned digest: never re-resolved, whatever was released, yanked or suspended.
-    let record = deployment.record(&state, &deployment.pinned)?;
-    let loaded = state.sandbox.load(&record).await?;
+    let pinned = live.lookups.pinned(&state, &deployment)?;
+    let record = &pinned.record;
+    let loaded = state.sandbox.load(record).await?;
     let reader = InputReader::new(&loaded.descriptor).with_defaults(&deployment.params);
-    let input = super::body::read_input(&body, &reader, &["input"])?;
+    let input = wire.read_input(&body, &reader, &["input"])?;
     let rows = input.rows();
-    let limits = limits_for(&record, rows);
+    let limits = limits_for(record, rows);
     let permit = state.runs.try_acquire(&deployment.owner)?;
     let run = state.sandbox.run(loaded.plugin, input, limits).await;
     drop(permit);
     let run = run?;
-    let cost = cost_cny(&record, run.usage.fuel);
+    let cost = cost_cny(record, run.usage.fuel);
     live.record(
         &deployment.owner,
         &deployment.id,
@@ -811,24 +887,23 @@ pub(crate) async fn invoke_typed(
         live.keep(
             &docs(&state, "deployment-inputs")?,
             &deployment.key(),
-            KeptInput::Body(body),
+            KeptInput::Body(wire, body),
             size,
             deployment.keep_inputs,
         )?;
     }
-    let warning = warning(&state, &record)?;
     let output = run.output?;
     // Serialised straight from these types: no intermediate JSON tree of a large output.
     Ok(Invoked {
-        deployment: deployment.id,
-        package: deployment.package,
+        deployment: deployment.id.clone(),
+        package: deployment.package.clone(),
         version: record.version.to_string(),
         digest: record.component.to_string(),
         output,
         usage: run.usage,
         cost_cny: cost,
         logs: run.logs,
-        warning,
+        warning: pinned.warning.clone(),
     })
 }
 
@@ -1385,7 +1460,7 @@ mod tests {
     fn a_kept_body_is_stored_as_its_input() {
         let body = br#"{"input": {"tables": {"t": {"x": [1.5, 2]}}, "params": {"k": "v"}}}"#;
         let kept = [
-            KeptInput::Body(Bytes::from_static(body)),
+            KeptInput::Body(Wire::Json, Bytes::from_static(body)),
             KeptInput::Stored(Arc::new(json!({"tables": {}}))),
         ];
         let stored = stored_inputs(&kept_json(&kept).unwrap()).unwrap();
@@ -1394,7 +1469,7 @@ mod tests {
             json!({"tables": {"t": {"x": [1.5, 2]}}, "params": {"k": "v"}})
         );
         assert_eq!(stored[1].0, json!({"tables": {}}));
-        let garbled = KeptInput::Body(Bytes::from_static(b"{\"input\": "));
+        let garbled = KeptInput::Body(Wire::Json, Bytes::from_static(b"{\"input\": "));
         assert!(kept_json(&[garbled]).is_err());
     }
 

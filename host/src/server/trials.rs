@@ -10,8 +10,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use axum::extract::State;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::post;
 use axum::{Json, Router};
 use bytes::Bytes;
@@ -21,6 +20,7 @@ use serde_json::Value;
 use smelt_registry::{Digest, PackageName, Role, Version, VersionRecord, VersionReq};
 use smelt_runtime::{Input, InputReader, LogLine, Output, Usage};
 
+use super::body::Wire;
 use super::sandbox::{Loaded, cost_cny, limits_for};
 use super::{ApiError, ApiResult, Caller, Shared};
 
@@ -144,8 +144,8 @@ struct Head<'a> {
     _input: IgnoredAny,
 }
 
-/// `POST /v1/trials`: the body read without a JSON tree of the input, the answer serialised
-/// straight from the run into a buffer sized from the output.
+/// `POST /v1/trials`: the body (JSON or CBOR) read without a tree of the input, the answer
+/// serialised straight from the run as the client accepts it.
 async fn trial_route(
     State(state): State<Shared>,
     caller: Caller,
@@ -153,17 +153,19 @@ async fn trial_route(
     body: Bytes,
 ) -> ApiResult<Response> {
     caller.require(&[Role::Enterprise], "running a trial")?;
-    super::body::require_json(&headers)?;
-    let head: Head<'_> = serde_json::from_slice(&body).map_err(super::body::invalid_body)?;
+    let wire = Wire::of_request(&headers)?;
+    let head: Head<'_> = wire.read(&body)?;
     let target = target(&state, &caller, &head.package, &head.version).await?;
     let reader = InputReader::new(&target.loaded.descriptor);
-    let input = super::body::read_input(&body, &reader, &["package", "version", "input"])?;
+    let input = wire.read_input(&body, &reader, &["package", "version", "input"])?;
     drop(body);
+    let answer_wire = Wire::of_answer(&headers);
     run(&state, &caller, &target, input, |answer| {
-        let mut json = Vec::with_capacity(2 * answer.output.approx_bytes() + 1024);
-        serde_json::to_writer(&mut json, answer)
-            .map_err(|e| ApiError::internal("encoding a trial", e))?;
-        Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
+        answer_wire.answer(
+            answer,
+            2 * answer.output.approx_bytes() + 1024,
+            "encoding a trial",
+        )
     })
     .await
 }

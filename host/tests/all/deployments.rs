@@ -637,6 +637,21 @@ async fn an_upgrade_with_equal_outputs_passes_the_gate_and_switches_unforced() {
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
+/// The caller's usage today.
+async fn usage_today(server: &Server, token: &str) -> Value {
+    let day = today();
+    let path = format!("/v1/usage?from={day}&to={day}");
+    call(server, Method::GET, &path, Some(token), None).await.1
+}
+
+/// A 422 answer with `code` and a message containing `message`.
+fn assert_refused(status: StatusCode, answer: &Value, code: &str, message: &str) {
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    assert_eq!(answer["error"]["code"], code, "{answer}");
+    let said = answer["error"]["message"].as_str().unwrap();
+    assert!(said.contains(message), "`{said}`, wanted `{message}`");
+}
+
 /// Invocation bodies are read in one pass straight into typed columns: whatever is wrong is
 /// named (the JSON, the envelope or the input's table, column and row), and a refused body is
 /// neither run nor metered.
@@ -729,13 +744,7 @@ async fn bad_invocation_bodies_are_refused_by_name_and_not_metered() {
             .unwrap();
         let status = response.status();
         let answer: Value = response.json().await.unwrap();
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {answer}");
-        assert_eq!(answer["error"]["code"], code, "{body}: {answer}");
-        let said = answer["error"]["message"].as_str().unwrap();
-        assert!(
-            said.contains(message),
-            "{body}: `{said}`, wanted `{message}`"
-        );
+        assert_refused(status, &answer, code, message);
     }
     // The good body runs, with the deployment's default params under its own.
     let (status, answer) = invoke(&server, &dyer, &id, json!({"tables": batches()})).await;
@@ -755,17 +764,190 @@ async fn bad_invocation_bodies_are_refused_by_name_and_not_metered() {
         (2.0, 1.0),
         "{answer} {loose}"
     );
-    let day = today();
-    let (_, usage) = call(
-        &server,
-        Method::GET,
-        &format!("/v1/usage?from={day}&to={day}"),
-        Some(&dyer),
-        None,
-    )
-    .await;
+    let usage = usage_today(&server, &dyer).await;
     assert_eq!(
         usage["total"]["runs"], 2,
         "only the two good bodies ran: {usage}"
     );
+}
+
+/// The same document in CBOR (`application/cbor`): a CBOR body gets the JSON body's answer
+/// (decoded, equal to the last bit), in CBOR when the client accepts it; bad CBOR bodies are
+/// refused with the JSON path's codes and messages, NaN (which JSON cannot carry) among them,
+/// and none is metered; kept CBOR bodies feed the upgrade gate's shadow run.
+#[tokio::test]
+async fn invocations_speak_cbor_with_the_same_answers_checks_and_gate() {
+    let server = Server::start(&[]);
+    let (provider, reviewer, dyer) = dye_0_1_0_approved(&server).await;
+    let (_, deployed) = call(
+        &server,
+        Method::POST,
+        "/v1/deployments",
+        Some(&dyer),
+        Some(json!({"package": "dye-lot-color-qc", "version": "^0.1"})),
+    )
+    .await;
+    let id = deployed["deployment"]["id"].as_str().unwrap().to_owned();
+    let path = format!("/v1/deployments/{id}/invoke");
+    let cbor = |v: &Value| cbor4ii::serde::to_vec(Vec::new(), v).unwrap();
+    let send = |content_type: &'static str, accept: Option<&'static str>, body: Vec<u8>| {
+        let mut request = server
+            .request(Method::POST, &path, Some(&dyer))
+            .header("content-type", content_type)
+            .body(body);
+        if let Some(accept) = accept {
+            request = request.header("accept", accept);
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status();
+            let media = response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            (status, media, response.bytes().await.unwrap())
+        }
+    };
+    let request = json!({"input": {"tables": batches()}});
+
+    let (status, media, answer) = send("application/json", None, request.to_string().into()).await;
+    assert_eq!(
+        (status, media.as_str()),
+        (StatusCode::OK, "application/json")
+    );
+    let by_json: Value = serde_json::from_slice(&answer).unwrap();
+    let (status, media, answer) =
+        send("application/cbor", Some("application/cbor"), cbor(&request)).await;
+    assert_eq!(
+        (status, media.as_str()),
+        (StatusCode::OK, "application/cbor")
+    );
+    let by_cbor: Value = cbor4ii::serde::from_slice(&answer).unwrap();
+    assert_eq!(by_cbor["output"], by_json["output"]);
+    assert_eq!(by_cbor["usage"]["fuel"], by_json["usage"]["fuel"]);
+    assert_eq!(by_cbor["version"], "0.1.0");
+    // Sharma, Wu & Dalal (2005), Table 1: ΔE00 of pairs 17 and 20 is 27.1492 and 19.4535.
+    let delta = by_cbor["output"]["tables"]["results"]["delta_e00"].clone();
+    let delta: Vec<f64> = serde_json::from_value(delta).unwrap();
+    assert!((delta[0] - 27.1492).abs() < 5e-5, "{delta:?}");
+    assert!((delta[1] - 19.4535).abs() < 5e-5, "{delta:?}");
+    // A trial takes and gives CBOR the same way.
+    let trial =
+        json!({"package": "dye-lot-color-qc", "version": "=0.1.0", "input": {"tables": batches()}});
+    let response = server
+        .request(Method::POST, "/v1/trials", Some(&dyer))
+        .header("content-type", "application/cbor")
+        .header("accept", "application/cbor")
+        .body(cbor(&trial))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let tried: Value = cbor4ii::serde::from_slice(&response.bytes().await.unwrap()).unwrap();
+    assert_eq!(tried["output"], by_json["output"]);
+    // A CBOR body without `Accept` is answered in JSON.
+    let (status, media, answer) = send("application/cbor", None, cbor(&request)).await;
+    assert_eq!(
+        (status, media.as_str()),
+        (StatusCode::OK, "application/json")
+    );
+    let plain: Value = serde_json::from_slice(&answer).unwrap();
+    assert_eq!(plain["output"], by_json["output"]);
+
+    // Batch 20's L* made NaN in the encoded body: a marker value is found and overwritten.
+    let mut nan = request.clone();
+    nan["input"]["tables"]["batches"]["L"][1] = json!(12345.5);
+    let mut nan = cbor(&nan);
+    let mut marker = vec![0xfb];
+    marker.extend_from_slice(&12345.5f64.to_be_bytes());
+    let at = nan
+        .windows(9)
+        .position(|w| w == marker)
+        .expect("the marker");
+    nan[at + 1..at + 9].copy_from_slice(&f64::NAN.to_be_bytes());
+    let good = cbor(&request);
+    let mut trailing = good.clone();
+    trailing.push(0);
+    let mut text_cell = request.clone();
+    text_cell["input"]["tables"]["batches"]["L"][0] = json!("73");
+    let cases = [
+        (
+            "text/csv",
+            good.clone(),
+            "invalid_body",
+            "`application/cbor`",
+        ),
+        (
+            "application/cbor",
+            good[..good.len() - 3].to_vec(),
+            "invalid_body",
+            "Failed to parse the request body as CBOR: the body ends inside",
+        ),
+        (
+            "application/cbor",
+            trailing,
+            "invalid_body",
+            "trailing bytes after the document",
+        ),
+        (
+            "application/cbor",
+            cbor(&json!([1, 2])),
+            "invalid_body",
+            "Failed to parse the request body as CBOR",
+        ),
+        (
+            "application/cbor",
+            request.to_string().into_bytes(),
+            "invalid_body",
+            "Failed to parse the request body as CBOR",
+        ),
+        (
+            "application/cbor",
+            cbor(&json!({"inputs": {"tables": batches()}})),
+            "invalid_body",
+            "unknown field `inputs`",
+        ),
+        (
+            "application/cbor",
+            cbor(&text_cell),
+            "invalid_input",
+            "table `batches`, column `L`, row 0: expected a number, found text",
+        ),
+        (
+            "application/cbor",
+            nan,
+            "invalid_input",
+            "table `batches`, column `L`, row 1: expected a number, found a non-finite number",
+        ),
+    ];
+    for (content_type, body, code, message) in cases {
+        let (status, media, answer) = send(content_type, Some("application/cbor"), body).await;
+        assert!(media.contains("json"), "errors are JSON: {media}");
+        assert_refused(
+            status,
+            &serde_json::from_slice(&answer).unwrap(),
+            code,
+            message,
+        );
+    }
+    let usage = usage_today(&server, &dyer).await;
+    assert_eq!(
+        usage["total"]["runs"], 3,
+        "only the good invocations ran (trials are not usage): {usage}"
+    );
+
+    // The kept inputs, two of them CBOR bodies, are what the gate's shadow run compares.
+    let (status, body) = publish_0_1_1(&server, &provider).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    decide(&server, &reviewer, "0.1.1", "approve").await;
+    let (status, dry) = upgrade(
+        &server,
+        &dyer,
+        &id,
+        json!({"version": "^0.1", "dry_run": true}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{dry}");
+    assert_eq!(dry["report"]["checks"]["shadow"]["inputs"], 3, "{dry}");
+    assert_eq!(dry["report"]["checks"]["shadow"]["differing"], 3, "{dry}");
 }
