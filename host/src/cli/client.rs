@@ -173,11 +173,22 @@ impl Client {
             )
         })?;
         let status = response.status().as_u16();
-        let text = response
-            .text()
+        let cbor = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(b"application/cbor"));
+        let bytes = response
+            .bytes()
             .await
             .context("reading the server's answer")?;
-        let body: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        if cbor {
+            let body = cbor4ii::serde::from_slice(&bytes)
+                .map_err(|e| anyhow::anyhow!("reading the server's CBOR answer: {e}"))?;
+            return Ok((status, body));
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        let body: Value =
+            serde_json::from_str(&text).unwrap_or_else(|_| Value::String(text.into_owned()));
         Ok((status, body))
     }
 
@@ -215,6 +226,19 @@ impl Client {
             .send(self.request(reqwest::Method::POST, path).json(body))
             .await?
             .1)
+    }
+
+    /// [`Client::post`] with the body and the answer in CBOR: for runs on data files, whose
+    /// numbers then cross the wire as machine floats, neither formatted nor parsed.
+    pub async fn post_cbor(&self, path: &str, body: &Value) -> anyhow::Result<Value> {
+        let bytes = cbor4ii::serde::to_vec(Vec::new(), body)
+            .map_err(|e| anyhow::anyhow!("encoding the request: {e}"))?;
+        let request = self
+            .request(reqwest::Method::POST, path)
+            .header(reqwest::header::CONTENT_TYPE, "application/cbor")
+            .header(reqwest::header::ACCEPT, "application/cbor")
+            .body(bytes);
+        Ok(self.send(request).await?.1)
     }
 
     /// Publishes the package in `dir` with `component`; returns the status (201 or 200) and

@@ -369,7 +369,7 @@ pub async fn try_solution(args: TryArgs) -> anyhow::Result<()> {
     let descriptor = descriptor(&client, name.as_str(), &version).await?;
     let input = build_input(&args.input, &descriptor, &Map::new())?;
     let body = json!({"package": name.as_str(), "version": format!("={version}"), "input": input});
-    let answer = client.post("/v1/trials", &body).await?;
+    let answer = client.post_cbor("/v1/trials", &body).await?;
     if args.json {
         return print_json(&answer);
     }
@@ -489,7 +489,7 @@ pub async fn invoke(args: InvokeArgs) -> anyhow::Result<()> {
         .unwrap_or_default();
     let input = build_input(&args.input, &descriptor, &defaults)?;
     let answer = client
-        .post(
+        .post_cbor(
             &format!("/v1/deployments/{}/invoke", args.id),
             &json!({"input": input}),
         )
