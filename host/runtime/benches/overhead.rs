@@ -71,8 +71,7 @@ fn main() {
     let component = Component::new(&engine, &bytes).expect("compile");
     let pre = v0_1_0::PluginPre::new(linker.instantiate_pre(&component).expect("pre"))
         .expect("plugin pre");
-    let bare_call = || {
-        let wit_input = v0_1_0::input_to(&input);
+    let bare_run = |wit_input: v0_1_0::types::Input<'_>| {
         let mut store = Store::new(
             &engine,
             Bare {
@@ -83,10 +82,11 @@ fn main() {
         let instance = pre.instantiate(&mut store).expect("instantiate");
         instance
             .smelt_solution_solution()
-            .call_run(&mut store, &wit_input)
+            .call_run(&mut store, wit_input)
             .expect("call")
             .expect("solution ok")
     };
+    let bare_call = || v0_1_0::with_input(&input, bare_run);
     let smelt_call = || plugin.run(&input, &limits).output.expect("run");
 
     for _ in 0..100 {

@@ -732,15 +732,16 @@ impl Plugin {
     /// Runs the solution once on `input`, in a fresh instance, under `limits`. The input is
     /// passed as given: check it with [`crate::input_from_json`] first when it comes from outside.
     pub fn run(&self, input: &Input, limits: &Limits) -> Run {
-        let wit_input = v0_1_0::input_to(input);
-        let (output, usage, logs) = self.call(limits, |plugin, store| {
-            plugin
-                .smelt_solution_solution()
-                .call_run(store, &wit_input)
-                .map(|result| match result {
-                    Ok(output) => Ok(v0_1_0::output_from(output)),
-                    Err(e) => Err(Error::Solution(v0_1_0::error_from(e))),
-                })
+        let (output, usage, logs) = v0_1_0::with_input(input, |wit_input| {
+            self.call(limits, |plugin, store| {
+                plugin
+                    .smelt_solution_solution()
+                    .call_run(store, wit_input)
+                    .map(|result| match result {
+                        Ok(output) => Ok(v0_1_0::output_from(output)),
+                        Err(e) => Err(Error::Solution(v0_1_0::error_from(e))),
+                    })
+            })
         });
         let output = output.and_then(|output| {
             let size = output.approx_bytes() as u64;
