@@ -196,12 +196,20 @@ impl<'a> TableRef<'a> {
     /// let Err(SolutionError::InvalidInput(message)) = t.finite("x", 1, x[1]) else { panic!() };
     /// assert_eq!(message, "table `t`, column `x`, row 1: NaN is not a finite number");
     /// ```
+    // Called on every cell of a hot loop: the check inlines, the message is built out of line.
+    #[inline]
     pub fn finite(&self, column: &str, row: usize, value: f64) -> Result<f64, SolutionError> {
         if value.is_finite() {
             Ok(value)
         } else {
-            Err(self.invalid(column, row, format!("{value} is not a finite number")))
+            Err(self.not_finite(column, row, value))
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn not_finite(&self, column: &str, row: usize, value: f64) -> SolutionError {
+        self.invalid(column, row, format!("{value} is not a finite number"))
     }
 
     /// An `invalid-input` error naming this table, `column` and `row` (zero-based).

@@ -57,28 +57,37 @@ impl<'a> ShiftColumns<'a> {
         })
     }
 
+    // Nine checks per row: inline, with the error messages built out of line.
+    #[inline]
     fn minutes(&self, column: &str, values: &[f64], row: usize) -> Result<f64, SolutionError> {
         let value = self.table.finite(column, row, values[row])?;
         if !(0.0..=MAX_MINUTES).contains(&value) {
-            return Err(self.table.invalid(
-                column,
-                row,
-                format!("{value} min must be between 0 and {MAX_MINUTES}"),
-            ));
+            return Err(self.out_of_range(column, row, value, "min", MAX_MINUTES));
         }
         Ok(value)
     }
 
+    #[inline]
     fn count(&self, column: &str, values: &[i64], row: usize) -> Result<f64, SolutionError> {
         let value = values[row];
         if !(0..=MAX_COUNT).contains(&value) {
-            return Err(self.table.invalid(
-                column,
-                row,
-                format!("{value} pieces must be between 0 and {MAX_COUNT}"),
-            ));
+            return Err(self.out_of_range(column, row, value, "pieces", MAX_COUNT));
         }
         Ok(value as f64)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn out_of_range<T: std::fmt::Display>(
+        &self,
+        column: &str,
+        row: usize,
+        value: T,
+        unit: &str,
+        max: T,
+    ) -> SolutionError {
+        let problem = format!("{value} {unit} must be between 0 and {max}");
+        self.table.invalid(column, row, problem)
     }
 }
 
