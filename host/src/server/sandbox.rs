@@ -146,17 +146,10 @@ impl Sandbox {
         }
     }
 
-    /// Runs one call on this thread, handed over to blocking work (`block_in_place`: the
-    /// worker's other tasks move to another thread, the input stays in this core's cache and
-    /// no thread is woken for it); on a current-thread runtime on a blocking thread. (Never as
-    /// plain async work: WASI's blocking streams, which any guest that prints reaches, block on
-    /// the ambient Tokio runtime, and that panics on an async worker —
-    /// `printing_guests_answer_with_their_error`.)
+    /// Runs one call on a blocking thread. (Not on the async worker: WASI's blocking streams,
+    /// which any guest that prints reaches, block on the ambient Tokio runtime, and that
+    /// panics on a worker thread — `printing_guests_answer_with_their_error`.)
     pub async fn run(&self, plugin: Plugin, input: Input, limits: Limits) -> Result<Run, ApiError> {
-        use tokio::runtime::{Handle, RuntimeFlavor};
-        if Handle::current().runtime_flavor() == RuntimeFlavor::MultiThread {
-            return Ok(tokio::task::block_in_place(|| plugin.run(&input, &limits)));
-        }
         tokio::task::spawn_blocking(move || plugin.run(&input, &limits))
             .await
             .map_err(|e| ApiError::internal("running a trial", e))
