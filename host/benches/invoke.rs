@@ -4,7 +4,8 @@
 //! All three run in this one process's run, call by call in turn, so the ratios hold on a
 //! noisy machine.
 //!
-//! `cargo bench --workspace --bench invoke` (SMELT_BENCH_CALLS sets the count, default 300).
+//! `cargo bench --workspace --bench invoke` (SMELT_BENCH_CALLS sets the count, default 300;
+//! SMELT_BENCH_ROWS the batches per call, default 1,000 — the figure).
 
 mod common;
 
@@ -39,7 +40,11 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(300);
-    let input_json = input(1000);
+    let rows: usize = std::env::var("SMELT_BENCH_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000);
+    let input_json = input(rows);
     let wasm = std::fs::read(smelt_artifacts::plugin(PLUGIN)).unwrap();
     let dir = tempfile::tempdir().unwrap();
 
@@ -252,7 +257,7 @@ fn main() {
     println!(
         "means: direct {direct_mean:.3} ms; HTTP JSON {http_mean:.3} ms, HTTP CBOR {cbor_mean:.3} ms; in the server (mean of all invocations, both encodings) {server_mean:.3} ms"
     );
-    println!("colour QC, 1,000 batches, {calls} calls each, in turn");
+    println!("colour QC, {rows} batches, {calls} calls each, in turn");
     println!(
         "an empty round trip (GET /healthz): p50 {:.3} ms",
         percentile(&round_trip, 0.5)
