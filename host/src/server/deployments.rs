@@ -231,13 +231,20 @@ impl Kept {
     }
 }
 
-/// The stored form of kept inputs.
+/// The stored form of kept inputs, held to [`MAX_KEPT_BYTES`] of JSON (a CBOR body was counted
+/// at its own size, and its JSON can be larger): the oldest go first.
 fn kept_json(inputs: &[KeptInput]) -> ApiResult<String> {
     let list = inputs
         .iter()
         .map(|v| Ok(v.json()?.to_string()))
         .collect::<ApiResult<Vec<String>>>()?;
-    Ok(format!("{{\"inputs\":[{}]}}", list.join(",")))
+    let mut total: usize = list.iter().map(|json| json.len() + 1).sum();
+    let mut oldest = 0;
+    while total > MAX_KEPT_BYTES && oldest < list.len() {
+        total -= list[oldest].len() + 1;
+        oldest += 1;
+    }
+    Ok(format!("{{\"inputs\":[{}]}}", list[oldest..].join(",")))
 }
 
 #[derive(Debug, Default)]
@@ -1454,6 +1461,29 @@ mod tests {
         let stored = stored_inputs(&kept_json(&kept.values()).unwrap()).unwrap();
         assert_eq!(stored.len(), kept.inputs.len());
         assert_eq!(stored[0].0, big);
+    }
+
+    #[test]
+    fn kept_cbor_bodies_are_stored_within_the_bound_as_json() {
+        // Floats are 9 bytes in CBOR and up to 24 characters in JSON: two bodies of 30,000
+        // are under the bound as received and over it as stored.
+        let values: Vec<f64> = (0..30_000)
+            .map(|i| -1.234_567_890_123_4e-300 * f64::from(i))
+            .collect();
+        let input = json!({"input": {"tables": {"t": {"x": values}}}});
+        let body = Bytes::from(cbor4ii::serde::to_vec(Vec::new(), &input).unwrap());
+        assert!(body.len() < MAX_KEPT_BYTES / 2, "{}", body.len());
+        let mut kept = Kept::default();
+        kept.push(KeptInput::Stored(Arc::new(json!({"old": true}))), 14, 20);
+        for _ in 0..2 {
+            kept.push(KeptInput::Body(Wire::Cbor, body.clone()), body.len(), 20);
+        }
+        assert_eq!(kept.inputs.len(), 3);
+        let json = kept_json(&kept.values()).unwrap();
+        assert!(json.len() <= MAX_KEPT_BYTES + 20, "{}", json.len());
+        let stored = stored_inputs(&json).unwrap();
+        assert_eq!(stored.len(), 1, "the newest only");
+        assert_eq!(stored[0].0, input["input"]);
     }
 
     #[test]
