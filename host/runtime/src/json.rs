@@ -443,6 +443,17 @@ impl<'de, S: Shape<'de>> Visitor<'de> for ShapeVisitor<S> {
     }
 }
 
+/// Any [`Shape`] as a seed.
+struct ShapeSeed<S>(S);
+
+impl<'de, S: Shape<'de>> DeserializeSeed<'de> for ShapeSeed<S> {
+    type Value = S::Out;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<S::Out, D::Error> {
+        read_shape(self.0, deserializer)
+    }
+}
+
 fn read_shape<'de, S: Shape<'de>, D: Deserializer<'de>>(
     shape: S,
     deserializer: D,
@@ -480,10 +491,10 @@ impl<'de> Shape<'de> for InputSeed<'_> {
         while let Some(key) = map.next_key::<String>()? {
             match key.as_str() {
                 "tables" if tables.is_none() => {
-                    tables = Some(map.next_value_seed(TablesSeed { reader })?);
+                    tables = Some(map.next_value_seed(ShapeSeed(TablesSeed { reader }))?);
                 }
                 "params" if given.is_none() => {
-                    given = Some(map.next_value_seed(ParamsSeed { reader })?);
+                    given = Some(map.next_value_seed(ShapeSeed(ParamsSeed { reader }))?);
                 }
                 "tables" | "params" => {
                     return Err(reader.refuse(format!("input: `{key}` given twice")));
@@ -514,14 +525,6 @@ struct TablesSeed<'a> {
     reader: &'a InputReader<'a>,
 }
 
-impl<'de> DeserializeSeed<'de> for TablesSeed<'_> {
-    type Value = Vec<Option<Table>>;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        read_shape(self, deserializer)
-    }
-}
-
 impl<'de> Shape<'de> for TablesSeed<'_> {
     type Out = Vec<Option<Table>>;
 
@@ -546,7 +549,7 @@ impl<'de> Shape<'de> for TablesSeed<'_> {
                 return Err(reader.refuse(format!("tables: `{name}` given twice")));
             }
             let spec = &inputs[i];
-            let columns = map.next_value_seed(TableSeed { reader, spec })?;
+            let columns = map.next_value_seed(ShapeSeed(TableSeed { reader, spec }))?;
             found[i] = Some(assemble_table(spec, columns).map_err(|e| reader.refuse(e.0))?);
         }
         Ok(found)
@@ -557,14 +560,6 @@ impl<'de> Shape<'de> for TablesSeed<'_> {
 struct TableSeed<'a> {
     reader: &'a InputReader<'a>,
     spec: &'a TableSpec,
-}
-
-impl<'de> DeserializeSeed<'de> for TableSeed<'_> {
-    type Value = Vec<Option<ColumnValues>>;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        read_shape(self, deserializer)
-    }
 }
 
 impl<'de> Shape<'de> for TableSeed<'_> {
@@ -599,7 +594,7 @@ impl<'de> Shape<'de> for TableSeed<'_> {
                 column: &spec.columns[i].name,
                 value_type: spec.columns[i].value_type,
             };
-            found[i] = Some(map.next_value_seed(column)?);
+            found[i] = Some(map.next_value_seed(ShapeSeed(column))?);
         }
         Ok(found)
     }
@@ -611,14 +606,6 @@ struct ColumnSeed<'a> {
     table: &'a str,
     column: &'a str,
     value_type: ValueType,
-}
-
-impl<'de> DeserializeSeed<'de> for ColumnSeed<'_> {
-    type Value = ColumnValues;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        read_shape(self, deserializer)
-    }
 }
 
 impl<'de> Shape<'de> for ColumnSeed<'_> {
@@ -699,14 +686,6 @@ impl<'de> Shape<'de> for ColumnSeed<'_> {
 /// Reads `"params"`: each declared param at most once, typed and in range.
 struct ParamsSeed<'a> {
     reader: &'a InputReader<'a>,
-}
-
-impl<'de> DeserializeSeed<'de> for ParamsSeed<'_> {
-    type Value = IndexMap<String, Value>;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        read_shape(self, deserializer)
-    }
 }
 
 impl<'de> Shape<'de> for ParamsSeed<'_> {
