@@ -181,14 +181,15 @@ impl Meter {
 }
 
 /// One kept input. An invocation keeps its request body as it arrived (shared, not copied:
-/// keeping costs the hot path nothing); the flusher and the upgrade gate read it when needed.
+/// keeping costs the hot path nothing); the first flush that stores it replaces it with its
+/// JSON text, so a body is encoded once, not on every flush while it is kept.
 #[derive(Debug, Clone)]
 enum KeptInput {
     /// An invocation's body, `{"input": ...}` in JSON or CBOR, without the deployment's
     /// default params.
     Body(Wire, Bytes),
-    /// Read back from storage: the input itself.
-    Stored(Arc<Value>),
+    /// The input's JSON text, as stored.
+    Text(Arc<str>),
 }
 
 impl KeptInput {
@@ -199,7 +200,25 @@ impl KeptInput {
                 .read::<InvokeRequest>(body)
                 .map(|request| request.input)
                 .map_err(|e| ApiError::internal("reading a kept input", e.message)),
-            KeptInput::Stored(value) => Ok((**value).clone()),
+            KeptInput::Text(text) => decode(text),
+        }
+    }
+
+    /// The input's JSON text.
+    fn text(&self) -> ApiResult<Arc<str>> {
+        match self {
+            KeptInput::Body(..) => Ok(self.json()?.to_string().into()),
+            KeptInput::Text(text) => Ok(text.clone()),
+        }
+    }
+
+    /// True for the same kept body (the same shared bytes).
+    fn same_body(&self, other: &KeptInput) -> bool {
+        match (self, other) {
+            (KeptInput::Body(_, a), KeptInput::Body(_, b)) => {
+                a.as_ptr() == b.as_ptr() && a.len() == b.len()
+            }
+            _ => false,
         }
     }
 }
@@ -229,22 +248,38 @@ impl Kept {
     fn values(&self) -> Vec<KeptInput> {
         self.inputs.iter().map(|(v, _)| v.clone()).collect()
     }
+
+    /// Replaces kept bodies by the JSON texts `made` for them (each input as it was, with its
+    /// text); inputs pushed or dropped meanwhile are left as they are.
+    fn settle(&mut self, made: &[(KeptInput, Arc<str>)]) {
+        for (input, _) in &mut self.inputs {
+            if let Some((_, text)) = made.iter().find(|(was, _)| was.same_body(input)) {
+                *input = KeptInput::Text(text.clone());
+            }
+        }
+    }
 }
 
-/// The stored form of kept inputs, held to [`MAX_KEPT_BYTES`] of JSON (a CBOR body was counted
-/// at its own size, and its JSON can be larger): the oldest go first.
+/// The stored form of kept inputs.
+#[cfg(test)]
 fn kept_json(inputs: &[KeptInput]) -> ApiResult<String> {
-    let list = inputs
+    let texts = inputs
         .iter()
-        .map(|v| Ok(v.json()?.to_string()))
-        .collect::<ApiResult<Vec<String>>>()?;
+        .map(KeptInput::text)
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(join_kept(&texts))
+}
+
+/// The stored form of kept inputs from their JSON texts, held to [`MAX_KEPT_BYTES`] (a CBOR
+/// body was counted at its own size, and its JSON can be larger): the oldest go first.
+fn join_kept(list: &[Arc<str>]) -> String {
     let mut total: usize = list.iter().map(|json| json.len() + 1).sum();
     let mut oldest = 0;
     while total > MAX_KEPT_BYTES && oldest < list.len() {
         total -= list[oldest].len() + 1;
         oldest += 1;
     }
-    Ok(format!("{{\"inputs\":[{}]}}", list[oldest..].join(",")))
+    format!("{{\"inputs\":[{}]}}", list[oldest..].join(","))
 }
 
 #[derive(Debug, Default)]
@@ -389,7 +424,7 @@ impl Live {
         let ring = kept.entry(key.to_owned()).or_default();
         if let Some(stored) = stored {
             for (input, size) in stored_inputs(&stored)? {
-                ring.push(KeptInput::Stored(Arc::new(input)), size, keep);
+                ring.push(KeptInput::Text(input), size, keep);
             }
         }
         ring.push(input, size, keep);
@@ -406,7 +441,7 @@ impl Live {
         match inputs.get(key)? {
             Some(stored) => Ok(stored_inputs(&stored)?
                 .into_iter()
-                .map(|(v, _)| KeptInput::Stored(Arc::new(v)))
+                .map(|(text, _)| KeptInput::Text(text))
                 .collect()),
             None => Ok(Vec::new()),
         }
@@ -457,10 +492,18 @@ impl Live {
         for key in taken.dirty_inputs {
             let values = lock(&self.kept).get(&key).map(Kept::values);
             let Some(values) = values else { continue };
-            let stored = kept_json(&values).map_err(|e| e.message).and_then(|json| {
+            let made: ApiResult<Vec<(KeptInput, Arc<str>)>> = values
+                .into_iter()
+                .map(|input| input.text().map(|text| (input, text)))
+                .collect();
+            let stored = made.map_err(|e| e.message).and_then(|made| {
+                let texts: Vec<Arc<str>> = made.iter().map(|(_, text)| text.clone()).collect();
+                if let Some(ring) = lock(&self.kept).get_mut(&key) {
+                    ring.settle(&made);
+                }
                 registry
                     .docs("deployment-inputs")
-                    .and_then(|d| d.put(&key, &json))
+                    .and_then(|d| d.put(&key, &join_kept(&texts)))
                     .map_err(|e| e.to_string())
             });
             if let Err(e) = stored {
@@ -508,8 +551,8 @@ fn add_stored(
     }
 }
 
-/// Kept inputs as stored, with their sizes.
-fn stored_inputs(json: &str) -> ApiResult<Vec<(Value, usize)>> {
+/// Kept inputs as stored: each one's JSON text and its size.
+fn stored_inputs(json: &str) -> ApiResult<Vec<(Arc<str>, usize)>> {
     #[derive(Deserialize)]
     struct Stored {
         inputs: Vec<Value>,
@@ -519,8 +562,9 @@ fn stored_inputs(json: &str) -> ApiResult<Vec<(Value, usize)>> {
         .inputs
         .into_iter()
         .map(|v| {
-            let size = v.to_string().len();
-            (v, size)
+            let text: Arc<str> = v.to_string().into();
+            let size = text.len();
+            (text, size)
         })
         .collect())
 }
@@ -1437,7 +1481,7 @@ mod tests {
 
     #[test]
     fn kept_inputs_are_bounded_in_count_and_bytes() {
-        let stored = |v: Value| KeptInput::Stored(Arc::new(v));
+        let stored = |v: Value| KeptInput::Text(v.to_string().into());
         let mut kept = Kept::default();
         for i in 0..30 {
             kept.push(stored(json!({"n": i})), 8, MAX_KEPT_INPUTS);
@@ -1460,7 +1504,7 @@ mod tests {
         );
         let stored = stored_inputs(&kept_json(&kept.values()).unwrap()).unwrap();
         assert_eq!(stored.len(), kept.inputs.len());
-        assert_eq!(stored[0].0, big);
+        assert_eq!(*stored[0].0, big.to_string());
     }
 
     #[test]
@@ -1474,7 +1518,7 @@ mod tests {
         let body = Bytes::from(cbor4ii::serde::to_vec(Vec::new(), &input).unwrap());
         assert!(body.len() < MAX_KEPT_BYTES / 2, "{}", body.len());
         let mut kept = Kept::default();
-        kept.push(KeptInput::Stored(Arc::new(json!({"old": true}))), 14, 20);
+        kept.push(KeptInput::Text(r#"{"old":true}"#.into()), 12, 20);
         for _ in 0..2 {
             kept.push(KeptInput::Body(Wire::Cbor, body.clone()), body.len(), 20);
         }
@@ -1483,7 +1527,7 @@ mod tests {
         assert!(json.len() <= MAX_KEPT_BYTES + 20, "{}", json.len());
         let stored = stored_inputs(&json).unwrap();
         assert_eq!(stored.len(), 1, "the newest only");
-        assert_eq!(stored[0].0, input["input"]);
+        assert_eq!(*stored[0].0, input["input"].to_string());
     }
 
     #[test]
@@ -1491,16 +1535,45 @@ mod tests {
         let body = br#"{"input": {"tables": {"t": {"x": [1.5, 2]}}, "params": {"k": "v"}}}"#;
         let kept = [
             KeptInput::Body(Wire::Json, Bytes::from_static(body)),
-            KeptInput::Stored(Arc::new(json!({"tables": {}}))),
+            KeptInput::Text(r#"{"tables":{}}"#.into()),
         ];
         let stored = stored_inputs(&kept_json(&kept).unwrap()).unwrap();
-        assert_eq!(
-            stored[0].0,
-            json!({"tables": {"t": {"x": [1.5, 2]}}, "params": {"k": "v"}})
-        );
-        assert_eq!(stored[1].0, json!({"tables": {}}));
+        let input = json!({"tables": {"t": {"x": [1.5, 2]}}, "params": {"k": "v"}});
+        assert_eq!(*stored[0].0, input.to_string());
+        assert_eq!(&*stored[1].0, r#"{"tables":{}}"#);
         let garbled = KeptInput::Body(Wire::Json, Bytes::from_static(b"{\"input\": "));
         assert!(kept_json(&[garbled]).is_err());
+    }
+
+    #[test]
+    fn a_stored_body_is_kept_as_its_text_and_encoded_once() {
+        let body = Bytes::from_static(br#"{"input": {"tables": {"t": {"x": [1.5]}}}}"#);
+        let mut kept = Kept::default();
+        kept.push(KeptInput::Body(Wire::Json, body.clone()), body.len(), 20);
+        let made: Vec<(KeptInput, Arc<str>)> = kept
+            .values()
+            .into_iter()
+            .map(|input| input.text().map(|text| (input, text)))
+            .collect::<ApiResult<_>>()
+            .unwrap();
+        // Meanwhile another invocation keeps a body of the same text: it is not the one made.
+        let later = Bytes::copy_from_slice(&body);
+        kept.push(KeptInput::Body(Wire::Json, later), body.len(), 20);
+        kept.settle(&made);
+        let kinds: Vec<bool> = kept
+            .inputs
+            .iter()
+            .map(|(input, _)| matches!(input, KeptInput::Text(_)))
+            .collect();
+        assert_eq!(kinds, [true, false]);
+        match &kept.inputs[0].0 {
+            KeptInput::Text(text) => assert!(Arc::ptr_eq(text, &made[0].1), "shared, not copied"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            kept.inputs[0].0.json().unwrap(),
+            kept.inputs[1].0.json().unwrap()
+        );
     }
 
     #[test]
