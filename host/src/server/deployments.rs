@@ -340,11 +340,7 @@ impl Lookups {
             return Ok(deployment.clone());
         }
         let deployment = Arc::new(decode_owned(caller, id, &json)?);
-        let mut cached = lock(&self.deployments);
-        if cached.len() >= MAX_LOOKUPS {
-            cached.clear();
-        }
-        cached.insert(key, (json, deployment.clone()));
+        remember(&self.deployments, key, (json, deployment.clone()));
         Ok(deployment)
     }
 
@@ -363,13 +359,18 @@ impl Lookups {
         let record = deployment.record(state, pin)?;
         let warning = warning(state, &record)?;
         let pinned = Arc::new(Pinned { record, warning });
-        let mut cached = lock(&self.pinned);
-        if cached.len() >= MAX_LOOKUPS {
-            cached.clear();
-        }
-        cached.insert(key, (changes, pinned.clone()));
+        remember(&self.pinned, key, (changes, pinned.clone()));
         Ok(pinned)
     }
+}
+
+/// Puts `value` in a lookup map, emptied first when it holds [`MAX_LOOKUPS`] entries.
+fn remember<V>(map: &Mutex<HashMap<String, V>>, key: String, value: V) {
+    let mut map = lock(map);
+    if map.len() >= MAX_LOOKUPS {
+        map.clear();
+    }
+    map.insert(key, value);
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
