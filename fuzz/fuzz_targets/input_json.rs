@@ -19,35 +19,15 @@ mod model;
 #[path = "../../host/runtime/src/json.rs"]
 mod json;
 
+mod examples;
+
 use libfuzzer_sys::fuzz_target;
 use model::Descriptor;
 use serde_json::Value;
 
-const DESCRIPTORS: [&str; 6] = [
-    include_str!("../seeds/descriptors/aql-sampling.json"),
-    include_str!("../seeds/descriptors/dye-lot-color-qc.json"),
-    include_str!("../seeds/descriptors/fabric-four-point.json"),
-    include_str!("../seeds/descriptors/flowshop-scheduler.json"),
-    include_str!("../seeds/descriptors/oee-calculator.json"),
-    include_str!("../seeds/descriptors/spc-capability.json"),
-];
-
 fn check(input: &Value, descriptor: &Descriptor) {
     match json::input_from_json(input, descriptor) {
-        Ok(converted) => {
-            // Accepted input holds only declared tables, each with equal column lengths.
-            for (name, table) in &converted.tables {
-                assert!(
-                    descriptor.inputs.iter().any(|t| &t.name == name),
-                    "undeclared table {name} accepted"
-                );
-                let mut lengths = table.values().map(model::ColumnValues::len);
-                if let Some(first) = lengths.next() {
-                    assert!(lengths.all(|l| l == first), "ragged table {name} accepted");
-                }
-            }
-            let _ = converted.rows();
-        }
+        Ok(converted) => examples::check_accepted(&converted, descriptor),
         Err(e) => assert!(!e.0.is_empty(), "empty error message"),
     }
 }
@@ -66,9 +46,7 @@ fuzz_target!(|data: &[u8]| {
         };
         check(&value["input"], &descriptor);
     } else {
-        let descriptor: Descriptor =
-            serde_json::from_str(DESCRIPTORS[usize::from(selector) % DESCRIPTORS.len()])
-                .expect("seed descriptor");
+        let descriptor = examples::descriptor(selector);
         check(&value, &descriptor);
     }
 });
