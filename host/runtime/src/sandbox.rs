@@ -12,7 +12,7 @@ use sha2::{Digest as _, Sha256};
 use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
 use wasmtime::{
     Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, ResourceLimiter, Store,
-    Trap,
+    Trap, UpdateDeadline,
 };
 use wasmtime_wasi::p2::pipe::{ClosedInputStream, MemoryOutputPipe};
 use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxView, WasiView};
@@ -308,7 +308,10 @@ const MAX_RANDOM_BYTES: u64 = 64 << 10;
 
 struct Inner {
     engine: Engine,
+    /// WASI's blocking bindings, for [`Plugin::run`] and [`Plugin::describe`].
     linker: Linker<StoreData>,
+    /// WASI's async bindings, for [`Plugin::run_async`].
+    async_linker: Linker<StoreData>,
     plugins: Mutex<HashMap<String, Plugin>>,
     cache: Option<ArtifactCache>,
     // Dropping the sender stops the epoch ticker thread.
@@ -334,6 +337,7 @@ impl std::fmt::Debug for Runtime {
 #[derive(Clone)]
 pub struct Plugin {
     pre: Arc<v0_1_0::PluginPre<StoreData>>,
+    pre_async: Arc<v0_1_0::nonblocking::PluginPre<StoreData>>,
     engine: Engine,
     epoch_tick: Duration,
     fuel_metering: bool,
@@ -520,7 +524,10 @@ impl Runtime {
                 .total_tables(slots * 8)
                 .max_memory_size(MAX_POOLED_MEMORY)
                 .table_elements(MAX_POOLED_TABLE)
-                .table_keep_resident(64 << 10);
+                .table_keep_resident(64 << 10)
+                // `run_async` runs each call on a fiber stack from the pool (not zeroed, so
+                // not decommitted between calls).
+                .total_stacks(slots);
             if PoolingAllocationConfig::is_pagemap_scan_available() {
                 pool.pagemap_scan(wasmtime::Enabled::Yes)
                     .linear_memory_keep_resident(MEMORY_KEEP_RESIDENT);
@@ -538,6 +545,11 @@ impl Runtime {
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
             .map_err(|e| Error::Internal(format!("linker: {e}")))?;
         v0_1_0::Plugin::add_to_linker::<StoreData, HasSelf<StoreData>>(&mut linker, |s| s)
+            .map_err(|e| Error::Internal(format!("linker: {e}")))?;
+        let mut async_linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut async_linker)
+            .map_err(|e| Error::Internal(format!("linker: {e}")))?;
+        v0_1_0::Plugin::add_to_linker::<StoreData, HasSelf<StoreData>>(&mut async_linker, |s| s)
             .map_err(|e| Error::Internal(format!("linker: {e}")))?;
 
         let (stop, stopped) = mpsc::channel::<()>();
@@ -558,6 +570,7 @@ impl Runtime {
             inner: Arc::new(Inner {
                 engine,
                 linker,
+                async_linker,
                 plugins: Mutex::new(HashMap::new()),
                 cache,
                 _ticker: stop,
@@ -598,14 +611,22 @@ impl Runtime {
             .linker
             .instantiate_pre(&component)
             .map_err(|e| Error::InvalidComponent(format!("{e:#}")))?;
-        let pre = v0_1_0::PluginPre::new(pre).map_err(|e| {
+        let no_export = |e: wasmtime::Error| {
             Error::InvalidComponent(format!(
                 "does not export smelt:solution/solution@{}: {e:#}",
                 v0_1_0::VERSION
             ))
-        })?;
+        };
+        let pre = v0_1_0::PluginPre::new(pre).map_err(no_export)?;
+        let pre_async = self
+            .inner
+            .async_linker
+            .instantiate_pre(&component)
+            .map_err(|e| Error::InvalidComponent(format!("{e:#}")))?;
+        let pre_async = v0_1_0::nonblocking::PluginPre::new(pre_async).map_err(no_export)?;
         let plugin = Plugin {
             pre: Arc::new(pre),
+            pre_async: Arc::new(pre_async),
             engine: self.inner.engine.clone(),
             epoch_tick: self.inner.epoch_tick,
             fuel_metering: self.inner.fuel_metering,
@@ -665,6 +686,7 @@ impl Plugin {
     fn store(
         &self,
         limits: &Limits,
+        deadline: Deadline,
     ) -> Result<(Store<StoreData>, MemoryOutputPipe, MemoryOutputPipe)> {
         let stdout = MemoryOutputPipe::new(limits.log_bytes as usize);
         let stderr = MemoryOutputPipe::new(limits.log_bytes as usize);
@@ -701,10 +723,6 @@ impl Plugin {
                 .set_fuel(limits.fuel)
                 .map_err(|e| Error::Internal(format!("fuel: {e}")))?;
         }
-        let ticks = limits
-            .timeout_ms
-            .div_ceil(self.epoch_tick.as_millis().max(1) as u64)
-            .max(1);
         // wasmtime caps what one guest → host transfer may allocate (128 MiB by default); the
         // output limit is the cap that matters here, so a call allowed a large output can return
         // it (the output is counted again, exactly, against `output_bytes` after the call).
@@ -713,8 +731,29 @@ impl Plugin {
                 .unwrap_or(usize::MAX)
                 .max(128 << 20),
         );
-        store.set_epoch_deadline(ticks);
-        store.epoch_deadline_trap();
+        match deadline {
+            Deadline::Trap => {
+                let ticks = limits
+                    .timeout_ms
+                    .div_ceil(self.epoch_tick.as_millis().max(1) as u64)
+                    .max(1);
+                store.set_epoch_deadline(ticks);
+                store.epoch_deadline_trap();
+            }
+            Deadline::Yield => {
+                // At every tick: over time → the same interrupt as a blocking call's deadline;
+                // otherwise let the async thread's other tasks run, then go on.
+                let (started, timeout) = (Instant::now(), limits.timeout());
+                store.set_epoch_deadline(1);
+                store.epoch_deadline_callback(move |_| {
+                    Ok(if started.elapsed() >= timeout {
+                        UpdateDeadline::Interrupt
+                    } else {
+                        UpdateDeadline::YieldCustom(1, Box::pin(tokio::task::yield_now()))
+                    })
+                });
+            }
+        }
         Ok((store, stdout, stderr))
     }
 
@@ -729,33 +768,66 @@ impl Plugin {
         .0
     }
 
-    /// Runs the solution once on `input`, in a fresh instance, under `limits`. The input is
-    /// passed as given: check it with [`crate::input_from_json`] first when it comes from outside.
+    /// Runs the solution once on `input`, in a fresh instance, under `limits`, blocking the
+    /// calling thread. The input is passed as given: check it with [`crate::input_from_json`]
+    /// first when it comes from outside.
     pub fn run(&self, input: &Input, limits: &Limits) -> Run {
         let (output, usage, logs) = v0_1_0::with_input(input, |wit_input| {
             self.call(limits, |plugin, store| {
                 plugin
                     .smelt_solution_solution()
                     .call_run(store, wit_input)
-                    .map(|result| match result {
-                        Ok(output) => Ok(v0_1_0::output_from(output)),
-                        Err(e) => Err(Error::Solution(v0_1_0::error_from(e))),
-                    })
+                    .map(run_result)
             })
         });
-        let output = output.and_then(|output| {
-            let size = output.approx_bytes() as u64;
-            if size > limits.output_bytes {
-                Err(Error::OutputTooLarge {
-                    size,
-                    limit: limits.output_bytes,
-                })
-            } else {
-                Ok(output)
-            }
-        });
         Run {
-            output,
+            output: output.and_then(|output| within_output_limit(output, limits)),
+            usage,
+            logs,
+        }
+    }
+
+    /// [`Plugin::run`] as a future, for a caller on an async thread: the same call, limits,
+    /// usage and errors, but the guest runs on a fiber that gives the thread back to its other
+    /// tasks at every epoch tick, and printing reaches WASI's async streams (the blocking ones
+    /// would block on the thread's own Tokio runtime). Must be awaited inside a Tokio runtime
+    /// (with its timer): a call parked in a host wait (a guest that sleeps) is stopped there
+    /// at its deadline.
+    pub async fn run_async(&self, input: &Input, limits: &Limits) -> Run {
+        let (mut store, stdout, stderr) = match self.store(limits, Deadline::Yield) {
+            Ok(s) => s,
+            Err(e) => {
+                return Run {
+                    output: Err(e),
+                    usage: Usage::default(),
+                    logs: Vec::new(),
+                };
+            }
+        };
+        let texts = v0_1_0::text_views(input);
+        let columns = v0_1_0::column_views(input, &texts);
+        let tables = v0_1_0::table_views(input, &columns);
+        let params = v0_1_0::param_views(input);
+        let started = Instant::now();
+        let call = async {
+            let plugin = self.pre_async.instantiate_async(&mut store).await?;
+            let wit_input = v0_1_0::types::Input {
+                tables: &tables,
+                params: &params,
+            };
+            plugin
+                .smelt_solution_solution()
+                .call_run(&mut store, wit_input)
+                .await
+                .map(run_result)
+        };
+        // Wasm meets its deadline at an epoch tick; this catches a call waiting in the host.
+        let result = tokio::time::timeout(limits.timeout() + 2 * self.epoch_tick, call)
+            .await
+            .unwrap_or_else(|_| Err(Trap::Interrupt.into()));
+        let (output, usage, logs) = finish(store, &stdout, &stderr, started, limits, result);
+        Run {
+            output: output.and_then(|output| within_output_limit(output, limits)),
             usage,
             logs,
         }
@@ -766,7 +838,7 @@ impl Plugin {
         limits: &Limits,
         f: impl FnOnce(&v0_1_0::Plugin, &mut Store<StoreData>) -> wasmtime::Result<Result<T>>,
     ) -> (Result<T>, Usage, Vec<LogLine>) {
-        let (mut store, stdout, stderr) = match self.store(limits) {
+        let (mut store, stdout, stderr) = match self.store(limits, Deadline::Trap) {
             Ok(s) => s,
             Err(e) => return (Err(e), Usage::default(), Vec::new()),
         };
@@ -775,40 +847,91 @@ impl Plugin {
             .pre
             .instantiate(&mut store)
             .and_then(|plugin| f(&plugin, &mut store));
-        let wall_ms = started.elapsed().as_secs_f64() * 1000.0;
-        let fuel = match store.get_fuel() {
-            Ok(left) => limits.fuel.saturating_sub(left),
-            Err(_) => 0,
-        };
-        let data = store.into_data();
-        let usage = Usage {
-            fuel,
-            peak_memory_bytes: data.limiter.peak_memory,
-            wall_ms,
-        };
-        let mut logs = data.logs;
-        let (out, err) = (stdout.contents(), stderr.contents());
-        for (level, bytes) in [("stdout", &out), ("stderr", &err)] {
-            if !bytes.is_empty() {
-                logs.push(LogLine {
-                    level,
-                    message: crate::model::neutralise(&String::from_utf8_lossy(bytes)),
-                });
-            }
-        }
-        let printed_full =
-            out.len() as u64 >= limits.log_bytes || err.len() as u64 >= limits.log_bytes;
-        let result = match result {
-            Ok(result) => result,
-            Err(e) => Err(classify(
-                e,
-                limits,
-                printed_full,
-                &String::from_utf8_lossy(&err),
-            )),
-        };
-        (result, usage, logs)
+        finish(store, &stdout, &stderr, started, limits, result)
     }
+}
+
+/// How a call's store meets its wall-clock deadline.
+#[derive(Debug, Clone, Copy)]
+enum Deadline {
+    /// Trap at the epoch tick that ends it (a blocking call).
+    Trap,
+    /// Yield to the async executor at every tick; interrupt at the first tick past it.
+    Yield,
+}
+
+impl Limits {
+    /// The wall-clock deadline as a duration.
+    fn timeout(&self) -> Duration {
+        Duration::from_millis(self.timeout_ms)
+    }
+}
+
+/// The guest's answer to `run` in the host's terms.
+fn run_result(
+    result: std::result::Result<v0_1_0::types::Output, v0_1_0::types::SolutionError>,
+) -> Result<Output> {
+    match result {
+        Ok(output) => Ok(v0_1_0::output_from(output)),
+        Err(e) => Err(Error::Solution(v0_1_0::error_from(e))),
+    }
+}
+
+/// `output`, unless its size passes the output limit.
+fn within_output_limit(output: Output, limits: &Limits) -> Result<Output> {
+    let size = output.approx_bytes() as u64;
+    if size > limits.output_bytes {
+        Err(Error::OutputTooLarge {
+            size,
+            limit: limits.output_bytes,
+        })
+    } else {
+        Ok(output)
+    }
+}
+
+/// What a finished (or stopped) call leaves: its result with any wasmtime error turned into
+/// the limit or trap behind it, the usage, and the logs with what it printed.
+fn finish<T>(
+    store: Store<StoreData>,
+    stdout: &MemoryOutputPipe,
+    stderr: &MemoryOutputPipe,
+    started: Instant,
+    limits: &Limits,
+    result: wasmtime::Result<Result<T>>,
+) -> (Result<T>, Usage, Vec<LogLine>) {
+    let wall_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let fuel = match store.get_fuel() {
+        Ok(left) => limits.fuel.saturating_sub(left),
+        Err(_) => 0,
+    };
+    let data = store.into_data();
+    let usage = Usage {
+        fuel,
+        peak_memory_bytes: data.limiter.peak_memory,
+        wall_ms,
+    };
+    let mut logs = data.logs;
+    let (out, err) = (stdout.contents(), stderr.contents());
+    for (level, bytes) in [("stdout", &out), ("stderr", &err)] {
+        if !bytes.is_empty() {
+            logs.push(LogLine {
+                level,
+                message: crate::model::neutralise(&String::from_utf8_lossy(bytes)),
+            });
+        }
+    }
+    let printed_full = out.len() as u64 >= limits.log_bytes || err.len() as u64 >= limits.log_bytes;
+    let result = match result {
+        Ok(result) => result,
+        Err(e) => Err(classify(
+            e,
+            limits,
+            printed_full,
+            &String::from_utf8_lossy(&err),
+        )),
+    };
+    (result, usage, logs)
 }
 
 fn seeded_rng(seed: u64) -> rand_wasi::rngs::StdRng {

@@ -9,6 +9,23 @@ wasmtime::component::bindgen!({
     ownership: Borrowing { duplicate_if_necessary: true },
 });
 
+/// The same world with `describe` and `run` called as futures (for the server, which runs
+/// calls on its async threads; see `Plugin::run_async`). The types and the log import are the
+/// ones above.
+pub mod nonblocking {
+    wasmtime::component::bindgen!({
+        path: "../../wit/0.1.0",
+        world: "smelt:solution/plugin@0.1.0",
+        imports: { default: trappable },
+        exports: { default: async },
+        ownership: Borrowing { duplicate_if_necessary: true },
+        with: {
+            "smelt:solution/types": super::smelt::solution::types,
+            "smelt:solution/log": super::smelt::solution::log,
+        },
+    });
+}
+
 pub use exports::smelt::solution::solution as guest;
 pub use smelt::solution::log;
 pub use smelt::solution::types;
@@ -55,10 +72,23 @@ fn column_values_from(v: types::ColumnValuesResult) -> model::ColumnValues {
 /// Calls `f` with the host input as this version's WIT input, borrowed: numbers are lowered
 /// into the component straight from the host's vectors and text from its strings, without an
 /// owned copy of the input (a text column of 100,000 rows was 100,000 allocations and frees per
-/// call). Only the `&str` views of text columns are built here.
+/// call). Only the `&str` views of text columns are built here. (An async caller, which must
+/// keep the views alive across its await, builds the same stages itself:
+/// [`text_views`], [`column_views`], [`table_views`], [`param_views`].)
 pub fn with_input<R>(input: &model::Input, f: impl FnOnce(types::Input<'_>) -> R) -> R {
-    // Per table, per column: the views of a text column (empty, unallocated, for the others).
-    let texts: Vec<Vec<Vec<&str>>> = input
+    let texts = text_views(input);
+    let columns = column_views(input, &texts);
+    let tables = table_views(input, &columns);
+    let params = param_views(input);
+    f(types::Input {
+        tables: &tables,
+        params: &params,
+    })
+}
+
+/// Per table, per column: the `&str` views of a text column (empty, unallocated, for the others).
+pub fn text_views(input: &model::Input) -> Vec<Vec<Vec<&str>>> {
+    input
         .tables
         .values()
         .map(|table| {
@@ -70,11 +100,18 @@ pub fn with_input<R>(input: &model::Input, f: impl FnOnce(types::Input<'_>) -> R
                 })
                 .collect()
         })
-        .collect();
-    let columns: Vec<Vec<types::ColumnParam<'_>>> = input
+        .collect()
+}
+
+/// Per table, its columns as WIT params borrowing `input` and `texts` (from [`text_views`]).
+pub fn column_views<'a>(
+    input: &'a model::Input,
+    texts: &'a [Vec<Vec<&'a str>>],
+) -> Vec<Vec<types::ColumnParam<'a>>> {
+    input
         .tables
         .values()
-        .zip(&texts)
+        .zip(texts)
         .map(|(table, texts)| {
             table
                 .iter()
@@ -90,25 +127,32 @@ pub fn with_input<R>(input: &model::Input, f: impl FnOnce(types::Input<'_>) -> R
                 })
                 .collect()
         })
-        .collect();
-    let tables: Vec<types::TableParam<'_>> = input
+        .collect()
+}
+
+/// The tables as WIT params over `columns` (from [`column_views`]).
+pub fn table_views<'a>(
+    input: &'a model::Input,
+    columns: &'a [Vec<types::ColumnParam<'a>>],
+) -> Vec<types::TableParam<'a>> {
+    input
         .tables
         .keys()
-        .zip(&columns)
+        .zip(columns)
         .map(|(name, columns)| types::TableParam { name, columns })
-        .collect();
-    let params: Vec<types::Param<'_>> = input
+        .collect()
+}
+
+/// The params as WIT params borrowing `input`.
+pub fn param_views(input: &model::Input) -> Vec<types::Param<'_>> {
+    input
         .params
         .iter()
         .map(|(name, v)| types::Param {
             name,
             value: value_to(v),
         })
-        .collect();
-    f(types::Input {
-        tables: &tables,
-        params: &params,
-    })
+        .collect()
 }
 
 /// Converts a guest output to the host's; text from the guest is neutralised. Duplicate table

@@ -26,10 +26,18 @@ fn hostile_input() -> Input {
     input_from_json(&json!({"tables": {"data": {"x": [1.0, 2.0]}}}), &d).unwrap()
 }
 
+/// The error `name` ends in, the same whether called blocking or as the server calls it (a
+/// future on an async thread).
 fn run_hostile(name: &str, limits: &Limits) -> Error {
     let plugin = load(smelt_artifacts::hostile(name));
-    let run = plugin.run(&hostile_input(), limits);
-    let err = run.output.expect_err(name);
+    let input = hostile_input();
+    let err = plugin.run(&input, limits).output.expect_err(name);
+    let run_async = crate::on_async_thread(plugin.run_async(&input, limits));
+    assert_eq!(
+        run_async.output.expect_err(name),
+        err,
+        "{name}: run_async ends otherwise"
+    );
     good_call_still_works();
     err
 }
@@ -61,6 +69,51 @@ fn infinite_loop_hits_the_epoch_deadline() {
     );
     // A backstop, not a benchmark: the deadline must stop it, not the fuel.
     assert!(started.elapsed() < Duration::from_secs(30));
+}
+
+/// On an async thread a call that runs to its deadline does not hold the thread: with one
+/// thread for everything, another task still runs while the guest loops.
+#[test]
+fn a_looping_call_gives_its_async_thread_back_at_every_tick() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    let plugin = load(smelt_artifacts::hostile("infinite-loop"));
+    let input = hostile_input();
+    let limits = Limits {
+        fuel: u64::MAX / 2,
+        timeout_ms: 200,
+        ..Limits::default()
+    };
+    let one_thread = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    let (ticks, done) = (
+        Arc::new(AtomicU64::new(0)),
+        Arc::new(AtomicBool::new(false)),
+    );
+    let (seen_ticks, seen_done) = (ticks.clone(), done.clone());
+    let run = one_thread.block_on(async move {
+        let other = tokio::spawn(async move {
+            while !seen_done.load(Ordering::Relaxed) {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+                seen_ticks.fetch_add(1, Ordering::Relaxed);
+            }
+        });
+        // Let the other task start and park on its timer first.
+        tokio::task::yield_now().await;
+        let before = ticks.load(Ordering::Relaxed);
+        let run = plugin.run_async(&input, &limits).await;
+        let during = ticks.load(Ordering::Relaxed) - before;
+        done.store(true, Ordering::Relaxed);
+        other.await.unwrap();
+        (run, during)
+    });
+    assert_eq!(run.0.output, Err(Error::Timeout { limit_ms: 200 }));
+    assert!(
+        run.1 > 0,
+        "the other task never ran during a 200 ms call on the same thread"
+    );
 }
 
 #[test]

@@ -21,3 +21,13 @@ pub fn load(path: &str) -> Plugin {
         .load(&bytes)
         .unwrap_or_else(|e| panic!("loading {path}: {e}"))
 }
+
+/// Awaits `call` as the server does: inside a multi-threaded Tokio runtime, with its timer.
+pub fn on_async_thread<F: Future>(call: F) -> F::Output {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_time()
+        .build()
+        .expect("tokio runtime")
+        .block_on(call)
+}

@@ -119,12 +119,25 @@ fn every_plugin_passes_its_reference_vectors_in_wasm() {
             let streamed = input_from_json_slice(&text, &descriptor)
                 .unwrap_or_else(|e| panic!("{name}/{} read in one pass: {e}", vector.name));
             assert_eq!(streamed, input, "{name}/{}", vector.name);
-            let output = plugin
-                .run(&input, &Limits::default())
+            let run = plugin.run(&input, &Limits::default());
+            let output = run
                 .output
                 .unwrap_or_else(|e| panic!("{name}/{}: {e}", vector.name));
             let problems = compare_expected(&vector.expected, &output, vector.tolerance);
             assert!(problems.is_empty(), "{name}/{}: {problems:#?}", vector.name);
+            // The server's path (a future on an async thread) gives the same bits and fuel.
+            let run_async = crate::on_async_thread(plugin.run_async(&input, &Limits::default()));
+            assert_eq!(
+                run_async.output.as_ref(),
+                Ok(&output),
+                "{name}/{}: run_async answers otherwise",
+                vector.name
+            );
+            assert_eq!(
+                run_async.usage.fuel, run.usage.fuel,
+                "{name}/{}",
+                vector.name
+            );
             ran += 1;
         }
     }
