@@ -31,6 +31,7 @@ const HOSTILE: &[&str] = &[
     "unknown-import",
     "random-flood",
     "filesystem",
+    "sleep",
     "escape-names",
     "on-cue",
     "dye-lot-v0-1-1",

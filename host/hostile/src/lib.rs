@@ -379,6 +379,16 @@ fn misbehave(_x: &[f64]) -> Result<Option<Output>, SolutionError> {
     filesystem().map(|()| None)
 }
 
+#[cfg(feature = "sleep")]
+fn misbehave(_x: &[f64]) -> Result<Option<Output>, SolutionError> {
+    let started = std::time::Instant::now();
+    std::thread::sleep(std::time::Duration::from_secs(3600));
+    let slept = started.elapsed().as_secs_f64();
+    Ok(Some(Output::new().with_table(
+        TableBuilder::new("out").float64("x", vec![slept]).build(),
+    )))
+}
+
 /// The sleeper behaves (so it passes its vectors and the publish checks) until it sees the
 /// trigger value 13, then loops forever.
 #[cfg(feature = "sleeper")]
@@ -404,6 +414,7 @@ fn sleeper(_x: &[f64]) {}
     feature = "unknown-import",
     feature = "random-flood",
     feature = "filesystem",
+    feature = "sleep",
     feature = "on-cue"
 )))]
 fn misbehave(_x: &[f64]) -> Result<Option<Output>, SolutionError> {

@@ -223,6 +223,8 @@ pub struct StoreData {
     logs: Vec<LogLine>,
     log_bytes: u64,
     log_cap: u64,
+    /// The call's virtual monotonic clock, in nanoseconds.
+    clock: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl WasiView for StoreData {
@@ -275,8 +277,9 @@ impl HostWallClock for FixedWallClock {
 }
 
 /// A monotonic clock that advances one microsecond per reading, so timing loops terminate
-/// yet reveal nothing about the host.
-struct VirtualMonotonicClock(std::sync::atomic::AtomicU64);
+/// yet reveal nothing about the host, and by the whole duration of a sleep (see
+/// [`virtual_sleeps`]). Shared between the store's WASI context and the sleeps.
+struct VirtualMonotonicClock(Arc<std::sync::atomic::AtomicU64>);
 
 impl HostMonotonicClock for VirtualMonotonicClock {
     fn resolution(&self) -> u64 {
@@ -285,6 +288,65 @@ impl HostMonotonicClock for VirtualMonotonicClock {
     fn now(&self) -> u64 {
         self.0
             .fetch_add(1_000, std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// The WASI monotonic-clock interface as wasmtime-wasi links it (its newest 0.2 version, which
+/// components importing any `wasi:clocks/monotonic-clock@0.2.x` resolve to).
+const MONOTONIC_CLOCK: &str = "wasi:clocks/monotonic-clock@0.2.12";
+
+/// Replaces wasmtime-wasi's clock subscriptions (real timers: a guest that sleeps would hold
+/// its call past any deadline — a blocking call cannot be interrupted while the host waits —
+/// or hold a thread forever) with ones that are ready at once and move the call's virtual
+/// clock to their deadline: a sleep costs nothing and the guest sees the time pass. With this,
+/// nothing in the sandbox waits on the host, so fuel and the epoch deadline bound every call.
+fn virtual_sleeps(linker: &mut Linker<StoreData>) -> wasmtime::Result<()> {
+    linker.allow_shadowing(true);
+    let mut clock = linker.instance(MONOTONIC_CLOCK)?;
+    use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+    // Each subscription's move of the clock: by a duration, or up to an instant.
+    type MoveClock = fn(&AtomicU64, u64);
+    let moves: [(&str, MoveClock); 2] = [
+        ("subscribe-duration", |now, nanos| {
+            now.fetch_add(nanos, Relaxed);
+        }),
+        ("subscribe-instant", |now, when| {
+            now.fetch_max(when, Relaxed);
+        }),
+    ];
+    for (name, move_clock) in moves {
+        clock.func_wrap(
+            name,
+            move |mut store: wasmtime::StoreContextMut<'_, StoreData>, (at,): (u64,)| {
+                let data = store.data_mut();
+                move_clock(&data.clock, at);
+                Ok((data.ready_pollable()?,))
+            },
+        )?;
+    }
+    linker.allow_shadowing(false);
+    Ok(())
+}
+
+/// A pollable that is always ready.
+struct Ready;
+
+impl wasmtime_wasi::p2::Pollable for Ready {
+    fn ready<'a, 'b>(&'a mut self) -> std::pin::Pin<Box<dyn Future<Output = ()> + Send + 'b>>
+    where
+        'a: 'b,
+        Self: 'b,
+    {
+        Box::pin(std::future::ready(()))
+    }
+}
+
+impl StoreData {
+    fn ready_pollable(
+        &mut self,
+    ) -> wasmtime::Result<wasmtime::component::Resource<wasmtime_wasi::p2::DynPollable>> {
+        let ready = self.table.push(Ready)?;
+        wasmtime_wasi::p2::subscribe(&mut self.table, ready)
     }
 }
 
@@ -543,11 +605,13 @@ impl Runtime {
         };
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
+            .and_then(|()| virtual_sleeps(&mut linker))
             .map_err(|e| Error::Internal(format!("linker: {e}")))?;
         v0_1_0::Plugin::add_to_linker::<StoreData, HasSelf<StoreData>>(&mut linker, |s| s)
             .map_err(|e| Error::Internal(format!("linker: {e}")))?;
         let mut async_linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut async_linker)
+            .and_then(|()| virtual_sleeps(&mut async_linker))
             .map_err(|e| Error::Internal(format!("linker: {e}")))?;
         v0_1_0::Plugin::add_to_linker::<StoreData, HasSelf<StoreData>>(&mut async_linker, |s| s)
             .map_err(|e| Error::Internal(format!("linker: {e}")))?;
@@ -690,12 +754,13 @@ impl Plugin {
     ) -> Result<(Store<StoreData>, MemoryOutputPipe, MemoryOutputPipe)> {
         let stdout = MemoryOutputPipe::new(limits.log_bytes as usize);
         let stderr = MemoryOutputPipe::new(limits.log_bytes as usize);
+        let clock = Arc::<std::sync::atomic::AtomicU64>::default();
         let wasi = WasiCtx::builder()
             .stdin(ClosedInputStream)
             .stdout(stdout.clone())
             .stderr(stderr.clone())
             .wall_clock(FixedWallClock)
-            .monotonic_clock(VirtualMonotonicClock(Default::default()))
+            .monotonic_clock(VirtualMonotonicClock(clock.clone()))
             .secure_random(seeded_rng(RANDOM_SEED))
             .insecure_random(seeded_rng(RANDOM_SEED ^ 1))
             .insecure_random_seed(u128::from(RANDOM_SEED))
@@ -715,6 +780,7 @@ impl Plugin {
             logs: Vec::new(),
             log_bytes: 0,
             log_cap: limits.log_bytes,
+            clock,
         };
         let mut store = Store::new(&self.engine, data);
         store.limiter(|d| &mut d.limiter);
@@ -791,8 +857,7 @@ impl Plugin {
     /// usage and errors, but the guest runs on a fiber that gives the thread back to its other
     /// tasks at every epoch tick, and printing reaches WASI's async streams (the blocking ones
     /// would block on the thread's own Tokio runtime). Must be awaited inside a Tokio runtime
-    /// (with its timer): a call parked in a host wait (a guest that sleeps) is stopped there
-    /// at its deadline.
+    /// with its timer.
     pub async fn run_async(&self, input: &Input, limits: &Limits) -> Run {
         let (mut store, stdout, stderr) = match self.store(limits, Deadline::Yield) {
             Ok(s) => s,
@@ -821,7 +886,8 @@ impl Plugin {
                 .await
                 .map(run_result)
         };
-        // Wasm meets its deadline at an epoch tick; this catches a call waiting in the host.
+        // Wasm meets its deadline at an epoch tick. Nothing in the sandbox waits in the host
+        // (sleeps are virtual); this backstop stops a call that ever did.
         let result = tokio::time::timeout(limits.timeout() + 2 * self.epoch_tick, call)
             .await
             .unwrap_or_else(|_| Err(Trap::Interrupt.into()));

@@ -309,8 +309,9 @@ mod tests {
         assert_eq!(output.metric("fail_count"), Some(1.0), "{output:?}");
     }
 
-    /// Guests that print (a panic message goes to stderr) reach WASI's blocking streams, which
-    /// block on the ambient Tokio runtime: run from a server's worker, that must not panic.
+    /// Guests that print (a panic message goes to stderr) reach WASI's output streams; their
+    /// blocking bindings block on the ambient Tokio runtime, which panics inside one. The
+    /// server's calls run inside it, so they must go through the async bindings.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn printing_guests_answer_with_their_error() {
         let (_dir, sandbox) = sandbox();

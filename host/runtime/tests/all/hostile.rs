@@ -116,6 +116,33 @@ fn a_looping_call_gives_its_async_thread_back_at_every_tick() {
     );
 }
 
+/// A guest that sleeps an hour is not held up: its sleep moves its own virtual clock, so it
+/// answers at once, blocking or as a future, and sees the hour pass. (With wasmtime-wasi's
+/// real timers the blocking call would wait the hour — nothing interrupts a host wait — and
+/// the future would stop at its deadline.)
+#[test]
+fn a_sleeping_guest_answers_at_once_having_seen_the_time_pass() {
+    let plugin = load(smelt_artifacts::hostile("sleep"));
+    let input = hostile_input();
+    let limits = Limits {
+        timeout_ms: 1_000,
+        ..Limits::default()
+    };
+    let blocking = plugin.run(&input, &limits);
+    let run_async = crate::on_async_thread(plugin.run_async(&input, &limits));
+    for (how, run) in [("run", blocking), ("run_async", run_async)] {
+        let output = run.output.unwrap_or_else(|e| panic!("{how}: {e}"));
+        let slept = output.tables["out"]["x"].clone();
+        match slept {
+            smelt_runtime::ColumnValues::Float64(x) => assert!(
+                x.len() == 1 && (3600.0..3600.001).contains(&x[0]),
+                "{how}: the guest's clock moved {x:?} s over an hour's sleep"
+            ),
+            other => panic!("{how}: {other:?}"),
+        }
+    }
+}
+
 #[test]
 fn unbounded_memory_growth_hits_the_memory_cap() {
     let limits = Limits {
