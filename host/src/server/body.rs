@@ -16,6 +16,7 @@ use serde::Serialize;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use smelt_runtime::{Input, InputReader};
 
+use super::cbor::Cbor;
 use super::{ApiError, ApiResult};
 
 /// How a body is encoded.
@@ -146,26 +147,25 @@ impl Wire {
 
     /// `value` encoded as the answer, into a buffer of `capacity` bytes to start with (a
     /// 1,000-row answer is over 100 kB; grown from nothing it is copied a dozen times).
-    pub(super) fn answer<T: Serialize>(
+    pub(super) fn answer<T: Serialize + Cbor>(
         self,
         value: &T,
         capacity: usize,
         what: &str,
     ) -> ApiResult<Response> {
-        let buffer = Vec::with_capacity(capacity);
-        let (content_type, bytes) = match self {
+        let mut buffer = Vec::with_capacity(capacity);
+        let content_type = match self {
             Wire::Json => {
-                let mut buffer = buffer;
                 serde_json::to_writer(&mut buffer, value)
                     .map_err(|e| ApiError::internal(what, e))?;
-                ("application/json", buffer)
+                "application/json"
             }
-            Wire::Cbor => (
-                "application/cbor",
-                cbor4ii::serde::to_vec(buffer, value).map_err(|e| ApiError::internal(what, e))?,
-            ),
+            Wire::Cbor => {
+                value.cbor(&mut buffer);
+                "application/cbor"
+            }
         };
-        Ok(([(header::CONTENT_TYPE, content_type)], bytes).into_response())
+        Ok(([(header::CONTENT_TYPE, content_type)], buffer).into_response())
     }
 }
 

@@ -5,6 +5,7 @@
 mod accounts;
 mod auth;
 mod body;
+mod cbor;
 mod deployments;
 mod error;
 mod listings;
