@@ -16,7 +16,6 @@ use serde::Serialize;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use smelt_runtime::{Input, InputReader};
 
-use super::cbor::Cbor;
 use super::{ApiError, ApiResult};
 
 /// How a body is encoded.
@@ -147,25 +146,26 @@ impl Wire {
 
     /// `value` encoded as the answer, into a buffer of `capacity` bytes to start with (a
     /// 1,000-row answer is over 100 kB; grown from nothing it is copied a dozen times).
-    pub(super) fn answer<T: Serialize + Cbor>(
+    pub(super) fn answer<T: Serialize>(
         self,
         value: &T,
         capacity: usize,
         what: &str,
     ) -> ApiResult<Response> {
-        let mut buffer = Vec::with_capacity(capacity);
-        let content_type = match self {
+        let buffer = Vec::with_capacity(capacity);
+        let (content_type, bytes) = match self {
             Wire::Json => {
+                let mut buffer = buffer;
                 serde_json::to_writer(&mut buffer, value)
                     .map_err(|e| ApiError::internal(what, e))?;
-                "application/json"
+                ("application/json", buffer)
             }
-            Wire::Cbor => {
-                value.cbor(&mut buffer);
-                "application/cbor"
-            }
+            Wire::Cbor => (
+                "application/cbor",
+                cbor4ii::serde::to_vec(buffer, value).map_err(|e| ApiError::internal(what, e))?,
+            ),
         };
-        Ok(([(header::CONTENT_TYPE, content_type)], buffer).into_response())
+        Ok(([(header::CONTENT_TYPE, content_type)], bytes).into_response())
     }
 }
 

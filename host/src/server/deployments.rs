@@ -28,7 +28,6 @@ use smelt_registry::{
 use smelt_runtime::{InputReader, LogLine, Output, Usage, compare_expected, input_from_json};
 
 use super::body::Wire;
-use super::cbor::{self, Cbor};
 use super::reviews::{ReviewState, resolve_for, review_state};
 use super::sandbox::{cost_cny, limits_for};
 use super::{ApiError, ApiResult, Caller, Shared};
@@ -974,21 +973,6 @@ pub(crate) struct Invoked {
     warning: Option<String>,
 }
 
-impl Cbor for Invoked {
-    fn cbor(&self, out: &mut Vec<u8>) {
-        cbor::map(out, 9);
-        cbor::field(out, "deployment", &self.deployment);
-        cbor::field(out, "package", &self.package);
-        cbor::field(out, "version", &self.version);
-        cbor::field(out, "digest", &self.digest);
-        cbor::field(out, "output", &self.output);
-        cbor::field(out, "usage", &self.usage);
-        cbor::field(out, "cost_cny", &self.cost_cny);
-        cbor::field(out, "logs", self.logs.as_slice());
-        cbor::field(out, "warning", &self.warning);
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // The upgrade gate.
 
@@ -1473,33 +1457,6 @@ pub(crate) async fn verify(State(state): State<Shared>, caller: Caller) -> ApiRe
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn an_invocation_answer_in_cbor_is_cbor4iis_bytes() {
-        for (rows, warning) in [
-            (0, None),
-            (40, Some("version 0.1.0 is suspended: 批次".into())),
-        ] {
-            cbor::tests::same_as_serde(&Invoked {
-                deployment: "dep-7f3a".into(),
-                package: "dye-lot-color-qc".into(),
-                version: "0.1.0".into(),
-                digest: format!("sha256:{}", "ab".repeat(32)),
-                output: cbor::tests::sample_output(rows),
-                usage: Usage {
-                    fuel: 4_270_000_000,
-                    peak_memory_bytes: 1_114_112,
-                    wall_ms: 0.734,
-                },
-                cost_cny: 0.000_243,
-                logs: vec![LogLine {
-                    level: "warn",
-                    message: "lot DL-00003 has no standard".into(),
-                }],
-                warning,
-            });
-        }
-    }
 
     #[test]
     fn dates_round_trip_and_bad_ones_are_refused() {

@@ -5,7 +5,6 @@
 mod accounts;
 mod auth;
 mod body;
-mod cbor;
 mod deployments;
 mod error;
 mod listings;

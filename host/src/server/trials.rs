@@ -21,7 +21,6 @@ use smelt_registry::{Digest, PackageName, Role, Version, VersionRecord, VersionR
 use smelt_runtime::{Input, InputReader, LogLine, Output, Usage};
 
 use super::body::Wire;
-use super::cbor::{self, Cbor};
 use super::sandbox::{Loaded, cost_cny, limits_for};
 use super::{ApiError, ApiResult, Caller, Shared};
 
@@ -47,19 +46,6 @@ struct Answer<'a> {
     usage: Usage,
     cost_cny: f64,
     logs: &'a [LogLine],
-}
-
-impl Cbor for Answer<'_> {
-    fn cbor(&self, out: &mut Vec<u8>) {
-        cbor::map(out, 7);
-        cbor::field(out, "package", self.package.as_str());
-        cbor::field(out, "version", &self.version.to_string());
-        cbor::field(out, "digest", &self.digest.to_string());
-        cbor::field(out, "output", self.output);
-        cbor::field(out, "usage", &self.usage);
-        cbor::field(out, "cost_cny", &self.cost_cny);
-        cbor::field(out, "logs", self.logs);
-    }
 }
 
 /// The version an enterprise may try for one package and requirement, compiled.
@@ -237,26 +223,4 @@ async fn run<T>(
         cost_cny: cost_cny(record, run.usage.fuel),
         logs: &run.logs,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_trial_answer_in_cbor_is_cbor4iis_bytes() {
-        let package: PackageName = "fabric-four-point".parse().unwrap();
-        let version: Version = "1.20.3-rc.1".parse().unwrap();
-        let digest: Digest = format!("sha256:{}", "0f".repeat(32)).parse().unwrap();
-        let output = cbor::tests::sample_output(25);
-        cbor::tests::same_as_serde(&Answer {
-            package: &package,
-            version: &version,
-            digest: &digest,
-            output: &output,
-            usage: Usage::default(),
-            cost_cny: 0.001,
-            logs: &[],
-        });
-    }
 }
