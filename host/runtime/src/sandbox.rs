@@ -286,13 +286,17 @@ impl HostMonotonicClock for VirtualMonotonicClock {
         1_000
     }
     fn now(&self) -> u64 {
+        use std::sync::atomic::Ordering::Relaxed;
         self.0
-            .fetch_add(1_000, std::sync::atomic::Ordering::Relaxed)
+            .fetch_update(Relaxed, Relaxed, |t| Some(t.saturating_add(1_000)))
+            .unwrap_or_else(|t| t)
     }
 }
 
 /// The WASI monotonic-clock interface as wasmtime-wasi links it (its newest 0.2 version, which
-/// components importing any `wasi:clocks/monotonic-clock@0.2.x` resolve to).
+/// components importing any `wasi:clocks/monotonic-clock@0.2.x` resolve to). A wasmtime-wasi
+/// that links a newer 0.2 would leave these shadows unused: the `sleep` hostile component's
+/// test then fails (after its real two-minute sleep).
 const MONOTONIC_CLOCK: &str = "wasi:clocks/monotonic-clock@0.2.12";
 
 /// Replaces wasmtime-wasi's clock subscriptions (real timers: a guest that sleeps would hold
@@ -308,7 +312,8 @@ fn virtual_sleeps(linker: &mut Linker<StoreData>) -> wasmtime::Result<()> {
     type MoveClock = fn(&AtomicU64, u64);
     let moves: [(&str, MoveClock); 2] = [
         ("subscribe-duration", |now, nanos| {
-            now.fetch_add(nanos, Relaxed);
+            // Saturating: a guest sleeping "forever" must not wrap its clock back to zero.
+            let _ = now.fetch_update(Relaxed, Relaxed, |t| Some(t.saturating_add(nanos)));
         }),
         ("subscribe-instant", |now, when| {
             now.fetch_max(when, Relaxed);

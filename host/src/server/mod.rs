@@ -25,7 +25,7 @@ use anyhow::Context;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use smelt_registry::Registry;
 
 pub use auth::Caller;
@@ -106,8 +106,7 @@ impl AppState {
 
 /// The whole API.
 pub fn router(state: Shared) -> Router {
-    let limit = state.config.body_limit;
-    Router::new()
+    let routes = Router::new()
         .merge(meta::router())
         .merge(accounts::router())
         .merge(packages::router())
@@ -115,13 +114,34 @@ pub fn router(state: Shared) -> Router {
         .merge(reviews::router())
         .merge(program::router())
         .merge(deployments::router())
-        .merge(ui::router())
+        .merge(ui::router());
+    with_layers(routes, state)
+}
+
+/// What every route runs inside: shared deployment state, the body limit, the panic guard,
+/// logging and metrics.
+fn with_layers(routes: Router<Shared>, state: Shared) -> Router {
+    let limit = state.config.body_limit;
+    routes
         // Deployments' meters and kept inputs, shared by the API and the web UI.
         .layer(axum::Extension(Arc::new(deployments::Live::default())))
         .layer(DefaultBodyLimit::max(limit))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(limit))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)
+}
+
+/// A request whose handling panicked (a bug: bad input is refused by name, never a panic)
+/// still gets an answer, a 500 problem like any internal error, and the panic is logged;
+/// without this the connection would just close.
+fn panicked(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".into());
+    ApiError::internal("handling the request (it panicked)", message).into_response()
 }
 
 /// Logs and counts every request: route, status, latency, request id.
@@ -239,5 +259,44 @@ pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
             () = wait(term) => {},
             () = wait(int) => {},
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A handler that panics (a bug) is answered with a 500 problem.
+    #[tokio::test]
+    async fn a_panicking_handler_answers_a_500_problem() {
+        use tower::ServiceExt;
+        let dir = tempfile::tempdir().unwrap();
+        let addr = "127.0.0.1:0".parse().unwrap();
+        let state = AppState::open(Config::new(dir.path().to_path_buf(), addr)).unwrap();
+        let routes = Router::new().route(
+            "/boom",
+            axum::routing::get(|| async {
+                let lots: Vec<u32> = Vec::new();
+                lots[3].to_string()
+            }),
+        );
+        let app = with_layers(routes, state);
+        let request = Request::get("/boom")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let response = app.oneshot(request).await.unwrap();
+        assert_eq!(response.status(), 500);
+        let body = axum::body::to_bytes(response.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        let problem: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(problem["error"]["code"], "internal", "{problem}");
+        assert!(
+            problem["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("panicked"),
+            "{problem}"
+        );
     }
 }

@@ -1,5 +1,6 @@
-//! The server's view of the sandbox: plugins by published version, compiled once per digest,
-//! with the limits its manifest declares, run off the async threads.
+//! The server's view of the sandbox: plugins by published version, compiled once per digest
+//! (off the async threads), with the limits its manifest declares, run on the async threads
+//! (yielding at every epoch tick).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
