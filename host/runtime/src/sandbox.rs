@@ -864,6 +864,11 @@ impl Plugin {
     /// would block on the thread's own Tokio runtime). Must be awaited inside a Tokio runtime
     /// with its timer.
     pub async fn run_async(&self, input: &Input, limits: &Limits) -> Run {
+        let texts = v0_1_0::text_views(input);
+        let columns = v0_1_0::column_views(input, &texts);
+        let tables = v0_1_0::table_views(input, &columns);
+        let params = v0_1_0::param_views(input);
+        // The store (and with it the deadline) after the views, as `run` does.
         let (mut store, stdout, stderr) = match self.store(limits, Deadline::Yield) {
             Ok(s) => s,
             Err(e) => {
@@ -874,10 +879,6 @@ impl Plugin {
                 };
             }
         };
-        let texts = v0_1_0::text_views(input);
-        let columns = v0_1_0::column_views(input, &texts);
-        let tables = v0_1_0::table_views(input, &columns);
-        let params = v0_1_0::param_views(input);
         let started = Instant::now();
         let call = async {
             let plugin = self.pre_async.instantiate_async(&mut store).await?;
