@@ -176,22 +176,48 @@ fn cbor_problem(e: &cbor4ii::serde::DecodeError<std::convert::Infallible>) -> St
     match e {
         DecodeError::Custom(message) => message.to_string(),
         DecodeError::Core(core) => match core {
-            Core::Mismatch { name, found } => {
-                format!("expected {name}, found an item starting with byte 0x{found:02x}")
-            }
-            Core::Unsupported { name, found } => format!(
-                "an item starting with byte 0x{found:02x} where {name} was expected (tags and \
-                 simple values other than false, true and null are not taken)"
+            Core::Mismatch { name, found } => format!(
+                "expected {}, found an item starting with byte 0x{found:02x}",
+                item(name)
             ),
-            Core::Eof { name, .. } => format!("the body ends inside {name}"),
-            Core::RequireUtf8 { name } => format!("{name}: text that is not UTF-8"),
+            Core::Unsupported { name, found } => format!(
+                "an item starting with byte 0x{found:02x} where {} was expected (tags and \
+                 simple values other than false, true and null are not taken)",
+                item(name)
+            ),
+            Core::Eof { name, .. } => format!("the body ends inside {}", item(name)),
+            Core::RequireUtf8 { name } => format!("{} that is not UTF-8", item(name)),
             Core::LengthOverflow { name, .. } => {
-                format!("{name}: a length longer than the body")
+                format!("{} with a length longer than the body", item(name))
             }
-            Core::DepthOverflow { name } => format!("{name}: nested too deep"),
+            Core::DepthOverflow { name } => format!("{} nested too deep", item(name)),
             other => format!("{other:?}"),
         },
     }
+}
+
+/// cbor4ii's name for the kind of item it was decoding (serde's and its own, such as
+/// `ignored-any` for a part of the body that is only skipped), in words.
+fn item(name: &str) -> Cow<'_, str> {
+    Cow::Borrowed(match name {
+        "any" | "ignored-any" | "value" | "raw-value" => "an item",
+        "map" => "a map",
+        "array" | "seq" | "tuple" => "an array",
+        "str" => "a text string",
+        "bytes" => "a byte string",
+        "bool" => "true or false",
+        "f16" | "f32" | "f64" | "half-f16" => "a float",
+        "u8" | "u16" | "u32" | "u64" | "u128" | "i8" | "i16" | "i32" | "i64" | "i128" => {
+            "an integer"
+        }
+        "option" | "maybe" => "a value or null",
+        "unit" => "null",
+        "enum" => "a variant",
+        "tag" => "a tag",
+        "simple" => "a simple value",
+        "break" | "chunks" => "an indefinite-length item",
+        other => return Cow::Owned(format!("`{other}`")),
+    })
 }
 
 struct InputField<'a> {
@@ -285,12 +311,47 @@ mod tests {
         let mut longer = bytes.clone();
         longer.push(0);
         assert!(message(&longer).ends_with("trailing bytes after the document"));
-        assert!(message(&bytes[..bytes.len() - 2]).contains("the body ends inside"));
         assert!(
-            message(&[0x01]).contains("expected map"),
+            message(&bytes[..bytes.len() - 2]).ends_with("the body ends inside a text string"),
+            "{}",
+            message(&bytes[..bytes.len() - 2])
+        );
+        assert!(
+            message(&[0x01]).contains("expected a map, found an item starting with byte 0x01"),
             "{}",
             message(&[0x01])
         );
         assert!(message(&[]).starts_with("Failed to parse the request body as CBOR"));
+    }
+
+    /// A body cut short inside a part that is only skipped (a trial's `package` while its
+    /// input is read) names what was cut in words, not the decoder's internal name.
+    #[test]
+    fn a_cut_inside_a_skipped_field_is_named_in_words() {
+        let descriptor = smelt_runtime::Descriptor {
+            name: "echo".into(),
+            version: "0.1.0".into(),
+            summary: String::new(),
+            inputs: Vec::new(),
+            params: Vec::new(),
+            outputs: Vec::new(),
+            metrics: Vec::new(),
+        };
+        let reader = InputReader::new(&descriptor);
+        let body = cbor4ii::serde::to_vec(
+            Vec::new(),
+            &serde_json::json!({"package": "dye-lot-color-qc", "input": {}}),
+        )
+        .unwrap();
+        let cut = &body[..12];
+        let error = Wire::Cbor
+            .read_input(cut, &reader, &["package", "input"])
+            .unwrap_err();
+        assert_eq!(error.code, "invalid_body");
+        assert!(
+            error.message.ends_with("the body ends inside an item"),
+            "{}",
+            error.message
+        );
     }
 }
