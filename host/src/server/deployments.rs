@@ -250,12 +250,23 @@ impl Kept {
     }
 
     /// Replaces kept bodies by the JSON texts `made` for them (each input as it was, with its
-    /// text); inputs pushed or dropped meanwhile are left as they are.
+    /// text); inputs pushed or dropped meanwhile are left as they are. A replaced input counts
+    /// at its stored size from then on and the oldest go while over [`MAX_KEPT_BYTES`], as
+    /// [`join_kept`] drops them from what is stored: the gate sees the same inputs before a
+    /// restart as after it.
     fn settle(&mut self, made: &[(KeptInput, Arc<str>)]) {
-        for (input, _) in &mut self.inputs {
+        for (input, size) in &mut self.inputs {
             if let Some((_, text)) = made.iter().find(|(was, _)| was.same_body(input)) {
                 *input = KeptInput::Text(text.clone());
+                *size = text.len() + 1;
             }
+        }
+        self.bytes = self.inputs.iter().map(|(_, size)| size).sum();
+        while self.bytes > MAX_KEPT_BYTES {
+            let Some((_, old)) = self.inputs.pop_front() else {
+                break;
+            };
+            self.bytes -= old;
         }
     }
 }
@@ -268,6 +279,14 @@ fn kept_json(inputs: &[KeptInput]) -> ApiResult<String> {
         .map(KeptInput::text)
         .collect::<ApiResult<Vec<_>>>()?;
     Ok(join_kept(&texts))
+}
+
+/// Each kept input with its JSON text (a body encoded now; see [`Kept::settle`]).
+fn with_texts(inputs: Vec<KeptInput>) -> ApiResult<Vec<(KeptInput, Arc<str>)>> {
+    inputs
+        .into_iter()
+        .map(|input| input.text().map(|text| (input, text)))
+        .collect()
 }
 
 /// The stored form of kept inputs from their JSON texts, held to [`MAX_KEPT_BYTES`] (a CBOR
@@ -493,10 +512,7 @@ impl Live {
         for key in taken.dirty_inputs {
             let values = lock(&self.kept).get(&key).map(Kept::values);
             let Some(values) = values else { continue };
-            let made: ApiResult<Vec<(KeptInput, Arc<str>)>> = values
-                .into_iter()
-                .map(|input| input.text().map(|text| (input, text)))
-                .collect();
+            let made = with_texts(values);
             let stored = made.map_err(|e| e.message).and_then(|made| {
                 let texts: Vec<Arc<str>> = made.iter().map(|(_, text)| text.clone()).collect();
                 if let Some(ring) = lock(&self.kept).get_mut(&key) {
@@ -1529,6 +1545,20 @@ mod tests {
         let stored = stored_inputs(&json).unwrap();
         assert_eq!(stored.len(), 1, "the newest only");
         assert_eq!(*stored[0].0, input["input"].to_string());
+        // Once stored, the ring holds what the store does.
+        let made = with_texts(kept.values()).unwrap();
+        kept.settle(&made);
+        let texts: Vec<String> = kept
+            .values()
+            .iter()
+            .map(|input| input.text().unwrap().to_string())
+            .collect();
+        assert!(
+            texts == [input["input"].to_string()],
+            "the ring holds {} inputs, the store 1",
+            texts.len()
+        );
+        assert!(kept.bytes <= MAX_KEPT_BYTES, "{}", kept.bytes);
     }
 
     #[test]
@@ -1551,12 +1581,7 @@ mod tests {
         let body = Bytes::from_static(br#"{"input": {"tables": {"t": {"x": [1.5]}}}}"#);
         let mut kept = Kept::default();
         kept.push(KeptInput::Body(Wire::Json, body.clone()), body.len(), 20);
-        let made: Vec<(KeptInput, Arc<str>)> = kept
-            .values()
-            .into_iter()
-            .map(|input| input.text().map(|text| (input, text)))
-            .collect::<ApiResult<_>>()
-            .unwrap();
+        let made = with_texts(kept.values()).unwrap();
         // Meanwhile another invocation keeps a body of the same text: it is not the one made.
         let later = Bytes::copy_from_slice(&body);
         kept.push(KeptInput::Body(Wire::Json, later), body.len(), 20);
