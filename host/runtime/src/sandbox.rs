@@ -333,6 +333,22 @@ fn virtual_sleeps(linker: &mut Linker<StoreData>) -> wasmtime::Result<()> {
     Ok(())
 }
 
+/// A linker with WASI through `add_wasi` (its blocking or its async bindings), virtual sleeps
+/// and the solution's log import.
+fn new_linker(
+    engine: &Engine,
+    add_wasi: fn(&mut Linker<StoreData>) -> wasmtime::Result<()>,
+) -> Result<Linker<StoreData>> {
+    let mut linker = Linker::new(engine);
+    add_wasi(&mut linker)
+        .and_then(|()| virtual_sleeps(&mut linker))
+        .and_then(|()| {
+            v0_1_0::Plugin::add_to_linker::<StoreData, HasSelf<StoreData>>(&mut linker, |s| s)
+        })
+        .map_err(|e| Error::Internal(format!("linker: {e}")))?;
+    Ok(linker)
+}
+
 /// A pollable that is always ready.
 struct Ready;
 
@@ -608,18 +624,8 @@ impl Runtime {
             })?),
             None => None,
         };
-        let mut linker = Linker::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
-            .and_then(|()| virtual_sleeps(&mut linker))
-            .map_err(|e| Error::Internal(format!("linker: {e}")))?;
-        v0_1_0::Plugin::add_to_linker::<StoreData, HasSelf<StoreData>>(&mut linker, |s| s)
-            .map_err(|e| Error::Internal(format!("linker: {e}")))?;
-        let mut async_linker = Linker::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_async(&mut async_linker)
-            .and_then(|()| virtual_sleeps(&mut async_linker))
-            .map_err(|e| Error::Internal(format!("linker: {e}")))?;
-        v0_1_0::Plugin::add_to_linker::<StoreData, HasSelf<StoreData>>(&mut async_linker, |s| s)
-            .map_err(|e| Error::Internal(format!("linker: {e}")))?;
+        let linker = new_linker(&engine, wasmtime_wasi::p2::add_to_linker_sync)?;
+        let async_linker = new_linker(&engine, wasmtime_wasi::p2::add_to_linker_async)?;
 
         let (stop, stopped) = mpsc::channel::<()>();
         let ticking = engine.weak();
