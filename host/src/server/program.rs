@@ -470,7 +470,7 @@ pub(crate) async fn matches_json(
                     },
                     Ok(input) => {
                         let limits = limits_for(record, input.rows());
-                        let run = state.sandbox.run(loaded.plugin, input, limits).await?;
+                        let run = state.sandbox.run(loaded.plugin, input, limits).await;
                         match run.output {
                             Ok(output) => DataFit::Ran {
                                 findings: output.findings.len() as u32,

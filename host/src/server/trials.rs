@@ -207,7 +207,6 @@ async fn run<T>(
         .run(loaded.plugin.clone(), input, limits)
         .await;
     drop(permit);
-    let run = run?;
     state.metrics.trial_by(caller.name());
     state.metrics.trial(
         run.output.as_ref().map_or_else(|e| e.code(), |_| "ok"),
