@@ -237,6 +237,11 @@ impl Kept {
         }
         self.bytes += size;
         self.inputs.push_back((input, size));
+        self.trim(keep);
+    }
+
+    /// Drops the oldest while more than `keep` inputs or [`MAX_KEPT_BYTES`] are held.
+    fn trim(&mut self, keep: usize) {
         while self.inputs.len() > keep || self.bytes > MAX_KEPT_BYTES {
             let Some((_, old)) = self.inputs.pop_front() else {
                 break;
@@ -262,12 +267,7 @@ impl Kept {
             }
         }
         self.bytes = self.inputs.iter().map(|(_, size)| size).sum();
-        while self.bytes > MAX_KEPT_BYTES {
-            let Some((_, old)) = self.inputs.pop_front() else {
-                break;
-            };
-            self.bytes -= old;
-        }
+        self.trim(usize::MAX);
     }
 }
 
