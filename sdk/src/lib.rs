@@ -1,12 +1,14 @@
 //! Write smelt solutions in Rust.
 //!
-//! A smelt solution is a WebAssembly component that implements the `smelt:solution@0.1.0`
+//! A smelt solution is a WebAssembly component that implements the `smelt:solution@0.2.0`
 //! world: it describes its input tables, params and outputs, and it turns one input into
 //! tables, metrics and findings. This crate hides the bindings: implement [`Solution`], call
 //! [`export_solution!`], and build for `wasm32-wasip2`.
 //!
 //! The accessors turn every problem with the caller's data into a [`SolutionError`] whose
 //! message names the table, column, row or param, so a solution never needs to panic on input.
+//! A text column is a [`TextColumn`], as the contract carries it: one UTF-8 buffer and the end
+//! of each value in it.
 //!
 //! # Example
 //!
@@ -74,14 +76,15 @@
 mod heap;
 pub mod math;
 mod read;
+mod text;
 mod write;
 
 #[allow(missing_docs, unsafe_code, clippy::all)]
 #[doc(hidden)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../wit/0.1.0",
-        world: "smelt:solution/plugin@0.1.0",
+        path: "../wit/0.2.0",
+        world: "smelt:solution/plugin@0.2.0",
         pub_export_macro: true,
         default_bindings_module: "smelt_sdk::bindings",
         export_macro_name: "export",
@@ -91,17 +94,18 @@ pub mod bindings {
 pub use bindings::exports::smelt::solution::solution::Guest;
 pub use bindings::smelt::solution::types::{
     Column, ColumnSpec, ColumnValues, Descriptor, Finding, Input, Metric, MetricSpec, Output,
-    Param, ParamSpec, Severity, SolutionError, Table, TableSpec, Value, ValueType,
+    Param, ParamSpec, Severity, SolutionError, Table, TableSpec, TextColumn, Value, ValueType,
 };
 pub use read::TableRef;
+pub use text::TextIter;
 pub use write::TableBuilder;
 
 /// The WIT package version this SDK targets.
 ///
 /// ```
-/// assert_eq!(smelt_sdk::WIT_VERSION, "0.1.0");
+/// assert_eq!(smelt_sdk::WIT_VERSION, "0.2.0");
 /// ```
-pub const WIT_VERSION: &str = "0.1.0";
+pub const WIT_VERSION: &str = "0.2.0";
 
 /// Everything a solution usually needs, for `use smelt_sdk::prelude::*`.
 ///
@@ -115,7 +119,7 @@ pub mod prelude {
     pub use crate::{
         Column, ColumnSpec, ColumnValues, Descriptor, Finding, Input, Metric, MetricSpec, Output,
         ParamSpec, Severity, Solution, SolutionError, Table, TableBuilder, TableRef, TableSpec,
-        Value, ValueType, log,
+        TextColumn, Value, ValueType, log,
     };
 }
 

@@ -1,6 +1,6 @@
 //! Typed, checked access to a solution's input.
 
-use crate::{ColumnValues, Input, Param, SolutionError, Table, Value, ValueType};
+use crate::{ColumnValues, Input, Param, SolutionError, Table, TextColumn, Value, ValueType};
 
 /// A borrowed input table whose accessors name the table in every error.
 ///
@@ -11,7 +11,7 @@ use crate::{ColumnValues, Input, Param, SolutionError, Table, Value, ValueType};
 ///
 /// let input = Input::new().with_table(
 ///     TableBuilder::new("parts")
-///         .text("id", vec!["P1".into(), "P2".into()])
+///         .text("id", ["P1", "P2"])
 ///         .float64("mm", vec![9.98, 10.02])
 ///         .build(),
 /// );
@@ -56,16 +56,16 @@ impl ColumnValues {
     /// Number of values in the column.
     ///
     /// ```
-    /// use smelt_sdk::ColumnValues;
+    /// use smelt_sdk::{ColumnValues, TextColumn};
     ///
     /// assert_eq!(ColumnValues::Int64(vec![1, 2, 3]).len(), 3);
-    /// assert!(ColumnValues::Text(Vec::new()).is_empty());
+    /// assert!(ColumnValues::Text(TextColumn::new()).is_empty());
     /// ```
     pub fn len(&self) -> usize {
         match self {
             ColumnValues::Float64(v) => v.len(),
             ColumnValues::Int64(v) => v.len(),
-            ColumnValues::Text(v) => v.len(),
+            ColumnValues::Text(v) => v.ends.len(),
             ColumnValues::Boolean(v) => v.len(),
         }
     }
@@ -124,7 +124,7 @@ impl<'a> TableRef<'a> {
         /// use smelt_sdk::prelude::*;
         ///
         /// let input = Input::new()
-        ///     .with_table(TableBuilder::new("t").text("id", vec!["a".into()]).build());
+        ///     .with_table(TableBuilder::new("t").text("id", ["a"]).build());
         /// let t = input.table("t").unwrap();
         /// let Err(SolutionError::InvalidInput(message)) = t.float64("id") else { panic!() };
         /// assert_eq!(message, "table `t`, column `id`: expected float64, found text");
@@ -133,9 +133,52 @@ impl<'a> TableRef<'a> {
     column_accessor!(
         /// The `int64` column `column`, or `invalid-input` naming the table and column.
         int64, Int64, i64);
-    column_accessor!(
-        /// The `text` column `column`, or `invalid-input` naming the table and column.
-        text, Text, String);
+
+    /// The `text` column `column`, or `invalid-input` naming the table and column when it
+    /// is missing, of another type or malformed (an end before the one before it, past the
+    /// text or inside a character, or text after the last end: the host never sends one, but
+    /// the check is one pass over the ends and makes every later read of the column safe).
+    ///
+    /// ```
+    /// use smelt_sdk::prelude::*;
+    ///
+    /// let input = Input::new().with_table(
+    ///     TableBuilder::new("lots").text("lot", ["L1", "L2"]).build(),
+    /// );
+    /// let lots = input.table("lots")?.text("lot")?;
+    /// assert_eq!(lots.iter().collect::<Vec<_>>(), ["L1", "L2"]);
+    /// assert_eq!(&lots[1], "L2");
+    ///
+    /// let broken = Table {
+    ///     name: "lots".into(),
+    ///     columns: vec![Column {
+    ///         name: "lot".into(),
+    ///         values: ColumnValues::Text(TextColumn { data: "L1L2".into(), ends: vec![2, 1] }),
+    ///     }],
+    /// };
+    /// let input = Input::new().with_table(broken);
+    /// let Err(SolutionError::InvalidInput(message)) = input.table("lots")?.text("lot") else {
+    ///     panic!()
+    /// };
+    /// assert_eq!(message, "table `lots`, column `lot`: value 1 ends at byte 1, before byte 2 where it starts");
+    /// # Ok::<(), SolutionError>(())
+    /// ```
+    pub fn text(&self, column: &str) -> Result<&'a TextColumn, SolutionError> {
+        match &self.column(column)?.values {
+            ColumnValues::Text(values) => match values.problem() {
+                None => Ok(values),
+                Some(problem) => Err(SolutionError::InvalidInput(format!(
+                    "table `{}`, column `{column}`: {problem}",
+                    self.table.name
+                ))),
+            },
+            other => Err(SolutionError::InvalidInput(format!(
+                "table `{}`, column `{column}`: expected text, found {}",
+                self.table.name,
+                type_name(other)
+            ))),
+        }
+    }
     column_accessor!(
         /// The `boolean` column `column`, or `invalid-input` naming the table and column.
         boolean, Boolean, bool);
@@ -379,7 +422,7 @@ mod tests {
         Input::new()
             .with_table(
                 TableBuilder::new("batches")
-                    .text("batch", vec!["A".into(), "B".into()])
+                    .text("batch", ["A", "B"])
                     .float64("L", vec![50.0, f64::NAN])
                     .build(),
             )
@@ -419,6 +462,50 @@ mod tests {
             input.float64_param("tolerance"),
             Err(SolutionError::InvalidParam(_))
         ));
+    }
+
+    #[test]
+    fn a_broken_text_column_is_invalid_input_naming_table_and_column() {
+        let broken = |data: &str, ends: &[u32]| {
+            Input::new().with_table(Table {
+                name: "rolls".into(),
+                columns: vec![crate::Column {
+                    name: "roll".into(),
+                    values: ColumnValues::Text(TextColumn {
+                        data: data.into(),
+                        ends: ends.to_vec(),
+                    }),
+                }],
+            })
+        };
+        for (input, problem) in [
+            (
+                broken("R1R2", &[2, 1]),
+                "value 1 ends at byte 1, before byte 2 where it starts",
+            ),
+            (
+                broken("Ø", &[1]),
+                "value 0 ends at byte 1, inside a character",
+            ),
+            (
+                broken("R1", &[3]),
+                "value 0 ends at byte 3, past the 2 bytes of text",
+            ),
+            (
+                broken("R1R2", &[2]),
+                "the last value, 0, ends at byte 2 but the text has 4 bytes",
+            ),
+        ] {
+            let rolls = input.table("rolls").unwrap();
+            assert_eq!(
+                rolls.rows().unwrap(),
+                input.tables[0].columns[0].values.len()
+            );
+            assert_eq!(
+                message(rolls.text("roll").unwrap_err()),
+                format!("table `rolls`, column `roll`: {problem}")
+            );
+        }
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use crate::{
     Column, ColumnSpec, ColumnValues, Descriptor, Finding, Metric, MetricSpec, Output, ParamSpec,
-    Severity, Table, TableSpec, Value, ValueType,
+    Severity, Table, TableSpec, TextColumn, Value, ValueType,
 };
 
 /// Builds an output (or test input) table column by column.
@@ -11,7 +11,7 @@ use crate::{
 /// use smelt_sdk::prelude::*;
 ///
 /// let table = TableBuilder::new("results")
-///     .text("lot", vec!["L1".into(), "L2".into()])
+///     .text("lot", ["L1", "L2"])
 ///     .float64("delta_e", vec![0.4, 1.7])
 ///     .int64("defects", vec![0, 3])
 ///     .boolean("pass", vec![true, false])
@@ -54,8 +54,57 @@ impl TableBuilder {
         self.push(name, ColumnValues::Int64(values))
     }
 
-    /// Adds a `text` column.
-    pub fn text(self, name: impl Into<String>, values: Vec<String>) -> Self {
+    /// Adds a `text` column of these values (`String`s, `&str`s, anything `AsRef<str>`),
+    /// copied into one buffer allocated at its exact size (see [`TextColumn`]'s
+    /// `FromIterator`).
+    ///
+    /// # Panics
+    ///
+    /// If the text would pass `u32::MAX` bytes (see [`TextColumn::push`]).
+    ///
+    /// ```
+    /// use smelt_sdk::prelude::*;
+    ///
+    /// let ids = vec!["P1".to_owned(), "P2".to_owned()];
+    /// let table = TableBuilder::new("t")
+    ///     .text("id", ids)
+    ///     .text("grade", ["A", "B"])
+    ///     .text("label", (1..=2).map(|i| format!("part {i}")))
+    ///     .build();
+    /// let t = Input::new().with_table(table);
+    /// assert_eq!(t.table("t")?.text("label")?.to_vec(), ["part 1", "part 2"]);
+    /// # Ok::<(), SolutionError>(())
+    /// ```
+    pub fn text<S: AsRef<str>>(
+        self,
+        name: impl Into<String>,
+        values: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.text_column(name, values.into_iter().collect())
+    }
+
+    /// Adds a `text` column as it is: e.g. an input column echoed into the output
+    /// (`column.clone()` is one copy of its text and one of its ends, whatever the number of
+    /// values), or one built with [`TextColumn::push`].
+    ///
+    /// ```
+    /// use smelt_sdk::prelude::*;
+    ///
+    /// let input = Input::new()
+    ///     .with_table(TableBuilder::new("lots").text("lot", ["L1", "L2"]).build());
+    /// let lots = input.table("lots")?.text("lot")?;
+    /// let mut verdict = TextColumn::with_capacity(lots.len(), 2 * 4);
+    /// for lot in lots {
+    ///     verdict.push(if lot == "L1" { "pass" } else { "fail" });
+    /// }
+    /// let table = TableBuilder::new("results")
+    ///     .text_column("lot", lots.clone())
+    ///     .text_column("verdict", verdict)
+    ///     .build();
+    /// assert_eq!(table.columns.len(), 2);
+    /// # Ok::<(), SolutionError>(())
+    /// ```
+    pub fn text_column(self, name: impl Into<String>, values: TextColumn) -> Self {
         self.push(name, ColumnValues::Text(values))
     }
 

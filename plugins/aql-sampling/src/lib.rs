@@ -206,7 +206,7 @@ impl Solution for AqlSampling {
                     format!("{count} found ≥ Re {}: the lot is not accepted", plan.re),
                 )),
             }
-            builder = builder.text("decision", vec![text.to_owned()]);
+            builder = builder.text("decision", [text]);
         }
         Ok(output
             .with_table(builder.build())
@@ -248,7 +248,7 @@ mod tests {
             .unwrap()
             .values
         {
-            ColumnValues::Text(v) if v.len() == 1 => v[0].clone(),
+            ColumnValues::Text(v) if v.len() == 1 => v[0].to_owned(),
             ColumnValues::Int64(v) if v.len() == 1 => v[0].to_string(),
             other => panic!("column {name}: {other:?}"),
         }

@@ -242,7 +242,7 @@ pub fn run(input: Input, default_kl: f64) -> Result<Output, SolutionError> {
     Ok(output
         .with_table(
             TableBuilder::new("results")
-                .text("batch", names.to_vec())
+                .text_column("batch", names.clone())
                 .float64("delta_e00", delta)
                 .float64("delta_e_cmc", delta_cmc)
                 .boolean("pass", pass)

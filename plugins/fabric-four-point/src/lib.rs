@@ -46,7 +46,7 @@ fn positive(
 }
 
 struct Rolls<'a> {
-    names: &'a [String],
+    names: &'a TextColumn,
     length: Vec<f64>,
     width: Vec<f64>,
 }
@@ -72,11 +72,11 @@ fn read_rolls(input: &Input) -> Result<Rolls<'_>, SolutionError> {
         if names[row].trim().is_empty() {
             return Err(table.invalid("roll", row, "empty roll id"));
         }
-        if let Some(first) = seen.insert(names[row].as_str(), row) {
+        if let Some(first) = seen.insert(&names[row], row) {
             return Err(table.invalid(
                 "roll",
                 row,
-                format!("roll `{}` is already on row {first}", names[row]),
+                format!("roll `{}` is already on row {first}", &names[row]),
             ));
         }
         rolls
@@ -108,7 +108,7 @@ fn read_defects(
         .names
         .iter()
         .enumerate()
-        .map(|(i, name)| (name.as_str(), i))
+        .map(|(i, name)| (name, i))
         .collect();
     let mut by_roll: ByRoll = vec![Vec::new(); rolls.names.len()];
     if rows == 0 {
@@ -119,11 +119,11 @@ fn read_defects(
     let sizes = table.float64("size")?;
     let kinds = table.text("kind")?;
     for row in 0..rows {
-        let Some(&roll) = index.get(names[row].as_str()) else {
+        let Some(&roll) = index.get(&names[row]) else {
             return Err(table.invalid(
                 "roll",
                 row,
-                format!("roll `{}` is not in table `rolls`", names[row]),
+                format!("roll `{}` is not in table `rolls`", &names[row]),
             ));
         };
         let kind: DefectKind = kinds[row]
@@ -138,7 +138,7 @@ fn read_defects(
                 format!(
                     "{position} {} is off roll `{}`, which is {length} {} long",
                     units.length_unit(),
-                    names[row],
+                    &names[row],
                     units.length_unit()
                 ),
             ));
@@ -296,7 +296,7 @@ impl Solution for FabricFourPoint {
         let mut removed = Vec::with_capacity(n);
         let mut per_sq_yd = Vec::with_capacity(n);
         let mut per_m2 = Vec::with_capacity(n);
-        let mut grade = Vec::with_capacity(n);
+        let mut grade = TextColumn::with_capacity(n, n * "second".len());
         let mut pass = Vec::with_capacity(n);
         let mut segment_of = vec![0i64; defect_rows];
         let mut points_of = vec![0i64; defect_rows];
@@ -322,7 +322,7 @@ impl Solution for FabricFourPoint {
                         "second-quality",
                         format!(
                             "roll {}: {graded:.1} {basis} exceeds {threshold}",
-                            rolls.names[roll]
+                            &rolls.names[roll]
                         ),
                     )
                     .at("rolls", roll),
@@ -334,7 +334,7 @@ impl Solution for FabricFourPoint {
                         "per-yard-cap",
                         format!(
                             "roll {}: {} point(s) not counted, no linear {} counts more than 4",
-                            rolls.names[roll],
+                            &rolls.names[roll],
                             score.removed_by_cap,
                             units.length_unit()
                         ),
@@ -350,7 +350,7 @@ impl Solution for FabricFourPoint {
             removed.push(i64::try_from(score.removed_by_cap).unwrap_or(i64::MAX));
             per_sq_yd.push(yd);
             per_m2.push(m2);
-            grade.push(if ok { "first" } else { "second" }.to_owned());
+            grade.push(if ok { "first" } else { "second" });
             pass.push(ok);
         }
 
@@ -367,27 +367,27 @@ impl Solution for FabricFourPoint {
             ));
         }
         let seconds = pass.iter().filter(|&&p| !p).count();
-        let defect_names: Vec<String> = if defect_rows == 0 {
-            Vec::new()
+        let defect_names = if defect_rows == 0 {
+            TextColumn::new()
         } else {
-            input.table("defects")?.text("roll")?.to_vec()
+            input.table("defects")?.text("roll")?.clone()
         };
         Ok(output
             .with_table(
                 TableBuilder::new("rolls")
-                    .text("roll", rolls.names.to_vec())
+                    .text_column("roll", rolls.names.clone())
                     .int64("defects", counts)
                     .int64("points", points)
                     .int64("removed_by_cap", removed)
                     .float64("points_per_100_sq_yd", per_sq_yd)
                     .float64("points_per_100_m2", per_m2)
-                    .text("grade", grade)
+                    .text_column("grade", grade)
                     .boolean("pass", pass)
                     .build(),
             )
             .with_table(
                 TableBuilder::new("defect_points")
-                    .text("roll", defect_names)
+                    .text_column("roll", defect_names)
                     .int64("segment", segment_of)
                     .int64("points", points_of)
                     .build(),

@@ -5,7 +5,7 @@ use smelt_sdk::prelude::*;
 
 fn rolls(names: &[&str], length: Vec<f64>, width: Vec<f64>) -> Table {
     TableBuilder::new("rolls")
-        .text("roll", names.iter().map(|s| (*s).to_owned()).collect())
+        .text("roll", names)
         .float64("length", length)
         .float64("width", width)
         .build()
@@ -13,10 +13,10 @@ fn rolls(names: &[&str], length: Vec<f64>, width: Vec<f64>) -> Table {
 
 fn defects(rows: &[(&str, f64, f64, &str)]) -> Table {
     TableBuilder::new("defects")
-        .text("roll", rows.iter().map(|r| r.0.to_owned()).collect())
+        .text("roll", rows.iter().map(|r| r.0))
         .float64("position", rows.iter().map(|r| r.1).collect())
         .float64("size", rows.iter().map(|r| r.2).collect())
-        .text("kind", rows.iter().map(|r| r.3.to_owned()).collect())
+        .text("kind", rows.iter().map(|r| r.3))
         .build()
 }
 
@@ -216,10 +216,10 @@ fn bad_input_is_an_error_naming_the_place() {
         (
             Input::new().with_table(ok_rolls()).with_table(
                 TableBuilder::new("defects")
-                    .text("roll", vec!["A".into()])
+                    .text("roll", ["A"])
                     .float64("position", vec![1.0, 2.0])
                     .float64("size", vec![1.0])
-                    .text("kind", vec!["hole".into()])
+                    .text("kind", ["hole"])
                     .build(),
             ),
             "column `position` has 2 values",

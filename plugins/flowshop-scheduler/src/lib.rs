@@ -42,7 +42,7 @@ const MAX_DURATION: f64 = 1e9;
 const TABLE: &str = "operations";
 
 /// The checked input: job names in order of first appearance, and the instance.
-fn read_shop(input: &Input) -> Result<(Vec<String>, Instance), SolutionError> {
+fn read_shop(input: &Input) -> Result<(Vec<&str>, Instance), SolutionError> {
     let table = input.table(TABLE)?;
     let rows = table.rows_at_least(1)?;
     if rows > MAX_ROWS as usize {
@@ -54,7 +54,7 @@ fn read_shop(input: &Input) -> Result<(Vec<String>, Instance), SolutionError> {
     let machines = table.int64("machine")?;
     let durations = table.float64("duration")?;
 
-    let mut names: Vec<String> = Vec::new();
+    let mut names: Vec<&str> = Vec::new();
     let mut index: HashMap<&str, usize> = HashMap::new();
     let mut job_of = Vec::with_capacity(rows);
     let mut m: i64 = 0;
@@ -62,8 +62,8 @@ fn read_shop(input: &Input) -> Result<(Vec<String>, Instance), SolutionError> {
         if jobs[row].trim().is_empty() {
             return Err(table.invalid("job", row, "empty job name"));
         }
-        let job = *index.entry(jobs[row].as_str()).or_insert_with(|| {
-            names.push(jobs[row].clone());
+        let job = *index.entry(&jobs[row]).or_insert_with(|| {
+            names.push(&jobs[row]);
             names.len() - 1
         });
         if names.len() > MAX_JOBS {
@@ -102,7 +102,7 @@ fn read_shop(input: &Input) -> Result<(Vec<String>, Instance), SolutionError> {
                 row,
                 format!(
                     "job `{}` already has a time on machine {} (row {first})",
-                    jobs[row], machines[row]
+                    &jobs[row], machines[row]
                 ),
             ));
         }
@@ -230,22 +230,12 @@ impl Solution for FlowshopScheduler {
             .with_table(
                 TableBuilder::new("sequence")
                     .int64("position", (1..=solution.sequence.len() as i64).collect())
-                    .text(
-                        "job",
-                        solution
-                            .sequence
-                            .iter()
-                            .map(|&j| names[j].clone())
-                            .collect(),
-                    )
+                    .text("job", solution.sequence.iter().map(|&j| names[j]))
                     .build(),
             )
             .with_table(
                 TableBuilder::new("schedule")
-                    .text(
-                        "job",
-                        operations.iter().map(|op| names[op.0].clone()).collect(),
-                    )
+                    .text("job", operations.iter().map(|op| names[op.0]))
                     .int64(
                         "machine",
                         operations.iter().map(|op| op.1 as i64 + 1).collect(),

@@ -85,10 +85,10 @@ fn run(d: &[Vec<i64>], budget: i64) -> Output {
     FlowshopScheduler::run(input).unwrap()
 }
 
-fn text<'a>(output: &'a Output, table: &str, column: &str) -> &'a [String] {
+fn text(output: &Output, table: &str, column: &str) -> Vec<String> {
     let t = output.table(table).unwrap();
     match &t.columns.iter().find(|c| c.name == column).unwrap().values {
-        ColumnValues::Text(v) => v,
+        ColumnValues::Text(v) => v.to_vec(),
         other => panic!("{column}: {other:?}"),
     }
 }
@@ -268,7 +268,7 @@ fn message(e: SolutionError) -> String {
 fn bad_input_is_an_error_naming_the_place() {
     let table = |job: &[&str], machine: &[i64], duration: &[f64]| {
         TableBuilder::new("operations")
-            .text("job", job.iter().map(|s| (*s).to_owned()).collect())
+            .text("job", job)
             .int64("machine", machine.to_vec())
             .float64("duration", duration.to_vec())
             .build()
@@ -305,7 +305,7 @@ fn bad_input_is_an_error_naming_the_place() {
         (
             Input::new().with_table(
                 TableBuilder::new("operations")
-                    .text("job", vec!["A".into(), "B".into()])
+                    .text("job", ["A", "B"])
                     .int64("machine", vec![1])
                     .float64("duration", vec![1.0, 2.0])
                     .build(),

@@ -297,7 +297,7 @@ impl Solution for OeeCalculator {
 
         let mut output = Output::new();
         let mut by_shift = Columns::default();
-        let mut machine_names: Vec<String> = Vec::new();
+        let mut machine_names = TextColumn::new();
         let mut machine_index = std::collections::HashMap::new();
         let mut machine_totals: Vec<(i64, Oee)> = Vec::new();
         let mut plant = Oee::default();
@@ -312,8 +312,8 @@ impl Solution for OeeCalculator {
                         "performance-over-100",
                         format!(
                             "{} {}: performance {:.1} % — the ideal cycle time is longer than the machine really needs",
-                            machines[row],
-                            shifts[row],
+                            &machines[row],
+                            &shifts[row],
                             r.performance * 100.0
                         ),
                     )
@@ -326,8 +326,8 @@ impl Solution for OeeCalculator {
                         "small-stops-exceed-performance-loss",
                         format!(
                             "{} {}: {:.1} min of small stops exceed the {:.1} min of performance loss",
-                            machines[row],
-                            shifts[row],
+                            &machines[row],
+                            &shifts[row],
                             r.losses.small_stops,
                             r.run_time - r.net_run_time
                         ),
@@ -335,13 +335,11 @@ impl Solution for OeeCalculator {
                     .at(TABLE, row),
                 );
             }
-            let i = *machine_index
-                .entry(machines[row].as_str())
-                .or_insert_with(|| {
-                    machine_names.push(machines[row].clone());
-                    machine_totals.push((0, Oee::default()));
-                    machine_totals.len() - 1
-                });
+            let i = *machine_index.entry(&machines[row]).or_insert_with(|| {
+                machine_names.push(&machines[row]);
+                machine_totals.push((0, Oee::default()));
+                machine_totals.len() - 1
+            });
             machine_totals[i].0 += 1;
             machine_totals[i].1.accumulate(&r);
             plant.accumulate(&r);
@@ -367,8 +365,8 @@ impl Solution for OeeCalculator {
 
         let named = plant.losses.named();
         let loss_table = TableBuilder::new("losses")
-            .text("loss", named.iter().map(|l| l.0.to_owned()).collect())
-            .text("factor", named.iter().map(|l| l.1.to_owned()).collect())
+            .text("loss", named.iter().map(|l| l.0))
+            .text("factor", named.iter().map(|l| l.1))
             .float64("minutes", named.iter().map(|l| l.2).collect())
             .float64(
                 "share",
@@ -381,8 +379,8 @@ impl Solution for OeeCalculator {
                 by_shift
                     .into_table(
                         TableBuilder::new("oee_by_shift")
-                            .text("machine", machines.to_vec())
-                            .text("shift", shifts.to_vec()),
+                            .text_column("machine", machines.clone())
+                            .text_column("shift", shifts.clone()),
                     )
                     .build(),
             )
@@ -390,7 +388,7 @@ impl Solution for OeeCalculator {
                 by_machine
                     .into_table(
                         TableBuilder::new("oee_by_machine")
-                            .text("machine", machine_names)
+                            .text_column("machine", machine_names)
                             .int64("shifts", shift_counts),
                     )
                     .build(),

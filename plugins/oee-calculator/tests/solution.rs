@@ -28,11 +28,8 @@ fn shifts(rows: &[Row]) -> Table {
     let times = |i: usize| rows.iter().map(|r| r.times[i]).collect();
     let counts = |i: usize| rows.iter().map(|r| r.counts[i]).collect();
     TableBuilder::new("shifts")
-        .text(
-            "machine",
-            rows.iter().map(|r| r.machine.to_owned()).collect(),
-        )
-        .text("shift", rows.iter().map(|r| r.shift.to_owned()).collect())
+        .text("machine", rows.iter().map(|r| r.machine))
+        .text("shift", rows.iter().map(|r| r.shift))
         .float64("shift_length", times(0))
         .float64("planned_stops", times(1))
         .float64("breakdowns", times(2))

@@ -211,7 +211,7 @@ impl Solution for SpcCapability {
                 ),
             ));
         }
-        let name = |i: usize| ids[groups[i].rows[0]].as_str();
+        let name = |i: usize| &ids[groups[i].rows[0]];
         let unit = params.unit.as_str();
 
         // X̄ chart run rules; σ of x̄ is a third of the distance from centre line to limit.
@@ -280,11 +280,12 @@ impl Solution for SpcCapability {
             .count();
         let mut output = findings.finish();
 
+        let mut xbar_rules = TextColumn::with_capacity(groups.len(), 0);
+        for rules in &point_rules {
+            xbar_rules.push(&rule_list(rules));
+        }
         let points = TableBuilder::new("points")
-            .text(
-                "subgroup",
-                (0..groups.len()).map(|i| name(i).to_owned()).collect(),
-            )
+            .text("subgroup", (0..groups.len()).map(name))
             .int64(
                 "first_row",
                 groups.iter().map(|g| g.rows[0] as i64).collect(),
@@ -293,14 +294,11 @@ impl Solution for SpcCapability {
             .float64("mean", means)
             .float64("range", stats.iter().map(|s| s.range).collect())
             .float64("stdev", stats.iter().map(|s| s.stdev).collect())
-            .text(
-                "xbar_rules",
-                point_rules.iter().map(|r| rule_list(r)).collect(),
-            )
+            .text_column("xbar_rules", xbar_rules)
             .boolean("dispersion_out", dispersion_out)
             .build();
         let limits = TableBuilder::new("limits")
-            .text("chart", vec!["xbar".into(), dispersion_name.into()])
+            .text("chart", ["xbar", dispersion_name])
             .float64("lcl", vec![charts.xbar.lcl, d.lcl])
             .float64("cl", vec![charts.xbar.cl, d.cl])
             .float64("ucl", vec![charts.xbar.ucl, d.ucl])
@@ -410,7 +408,7 @@ impl Params {
 /// that is alone, of another size, or of a size outside the table.
 fn check_sizes(
     table: TableRef<'_>,
-    ids: &[String],
+    ids: &TextColumn,
     groups: &[Group],
 ) -> Result<constants::Constants, SolutionError> {
     if groups.len() < 2 {
@@ -425,7 +423,7 @@ fn check_sizes(
         let (min, max) = (constants::MIN_N, constants::MAX_N);
         let problem = format!(
             "subgroup `{}` has {n} value(s); the chart constants cover subgroups of {min} to {max}",
-            ids[first]
+            &ids[first]
         );
         table.invalid("subgroup", first, problem)
     })?;
@@ -433,9 +431,9 @@ fn check_sizes(
         let row = g.rows[0];
         let problem = format!(
             "subgroup `{}` has {} values but subgroup `{}` has {n}: subgroups must be of equal size",
-            ids[row],
+            &ids[row],
             g.rows.len(),
-            ids[first]
+            &ids[first]
         );
         return Err(table.invalid("subgroup", row, problem));
     }
@@ -489,7 +487,7 @@ struct Group {
 }
 
 /// Groups rows by subgroup id, subgroups in order of first appearance.
-fn group_rows(ids: &[String]) -> Vec<Group> {
+fn group_rows(ids: &TextColumn) -> Vec<Group> {
     let mut index: HashMap<&str, usize> = HashMap::new();
     let mut groups: Vec<Group> = Vec::new();
     let mut previous: Option<(&str, usize)> = None;
@@ -499,11 +497,11 @@ fn group_rows(ids: &[String]) -> Vec<Group> {
             Some((last, g)) if last == id => g,
             _ => {
                 let next = groups.len();
-                let g = *index.entry(id.as_str()).or_insert(next);
+                let g = *index.entry(id).or_insert(next);
                 if g == next {
                     groups.push(Group { rows: Vec::new() });
                 }
-                previous = Some((id.as_str(), g));
+                previous = Some((id, g));
                 g
             }
         };
@@ -633,7 +631,7 @@ mod tests {
         let table = |ids: Vec<&str>, values: Vec<f64>| {
             Input::new().with_table(
                 TableBuilder::new(TABLE)
-                    .text("subgroup", ids.into_iter().map(String::from).collect())
+                    .text("subgroup", ids)
                     .float64("value", values)
                     .build(),
             )
@@ -702,7 +700,7 @@ mod tests {
         let input = Input::new()
             .with_table(
                 TableBuilder::new(TABLE)
-                    .text("subgroup", ["1", "1", "2", "2"].map(String::from).to_vec())
+                    .text("subgroup", ["1", "1", "2", "2"])
                     .float64("value", vec![5.0; 4])
                     .build(),
             )
@@ -718,7 +716,7 @@ mod tests {
         // Values near f64::MAX overflow sums: an input error, not NaN metrics or a trap.
         let input = Input::new().with_table(
             TableBuilder::new(TABLE)
-                .text("subgroup", ["1", "1", "2", "2"].map(String::from).to_vec())
+                .text("subgroup", ["1", "1", "2", "2"])
                 .float64("value", vec![f64::MAX, -f64::MAX, f64::MAX, f64::MAX])
                 .build(),
         );
