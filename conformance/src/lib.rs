@@ -116,7 +116,7 @@ pub use vectors::{
 pub const SUITE_VERSION: &str = "0.1.0";
 
 /// The WIT versions of `smelt:solution` this suite (and the runtime it drives) accepts.
-pub const SUPPORTED_WIT: &[&str] = &[smelt_runtime::wit::v0_1_0::VERSION];
+pub const SUPPORTED_WIT: &[&str] = smelt_runtime::WIT_VERSIONS;
 
 /// What can go wrong loading vectors or a package directory. Running the suite itself never
 /// fails: every problem with the component is a failed analyzer in the scorecard.

@@ -1,4 +1,5 @@
-//! Builds every plugin under `plugins/` and every hostile test component for wasm32-wasip2
+//! Builds every plugin under `plugins/`, every hostile test component and the echo components
+//! (`host/echo`, one per WIT version) for wasm32-wasip2
 //! (profile `plugin`), copies them into OUT_DIR and writes their paths into `artifacts.rs`.
 //!
 //! The nested cargo uses its own target directory, so it never waits on the lock of the build
@@ -15,6 +16,9 @@ use std::process::Command;
 
 // The flags are shared with `smelt build` through the library (`smelt_artifacts::WASM_RUSTFLAGS`).
 include!("src/rustflags.rs");
+
+/// The echo components: (the WIT version it targets, the feature that builds it).
+const ECHO: &[(&str, &str)] = &[("0.1.0", "wit-0-1-0"), ("0.2.0", "sdk")];
 
 const HOSTILE: &[&str] = &[
     "infinite-loop",
@@ -78,7 +82,7 @@ fn main() {
         .expect("workspace root");
     let out = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR"));
     let target_dir = root.join("target").join("wasm");
-    for dir in ["plugins", "sdk", "wit", "host/hostile"] {
+    for dir in ["plugins", "sdk", "wit", "host/hostile", "host/echo"] {
         println!("cargo:rerun-if-changed={}", root.join(dir).display());
     }
     println!("cargo:rerun-if-changed=build.rs");
@@ -137,6 +141,15 @@ fn main() {
         let copy = out.join(format!("hostile-{name}.wasm"));
         fs::write(&copy, componentize(&root, name, &wat)).expect("writing a hostile component");
         code += &format!("    ({name:?}, {:?}),\n", copy.display().to_string());
+    }
+    code += "];\n\n/// Echo test components: (WIT version, component path).\npub const ECHO: &[(&str, &str)] = &[\n";
+    for (version, feature) in ECHO {
+        let mut cmd = cargo(&root, &target_dir);
+        cmd.args(["-p", "smelt-echo", "--features", feature]);
+        run(cmd);
+        let copy = out.join(format!("echo-{version}.wasm"));
+        fs::copy(wasm_dir.join("smelt_echo.wasm"), &copy).expect("copying an echo component");
+        code += &format!("    ({version:?}, {:?}),\n", copy.display().to_string());
     }
     code += "];\n";
     fs::write(out.join("artifacts.rs"), code).expect("writing artifacts.rs");

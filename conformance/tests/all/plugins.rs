@@ -47,7 +47,7 @@ fn every_example_plugin_passes_the_full_suite() {
         }
         assert_eq!(card.results.len(), AnalyzerId::ALL.len());
         assert_eq!(card.package, *name);
-        assert_eq!(card.wit_version.as_deref(), Some("0.1.0"));
+        assert_eq!(card.wit_version.as_deref(), Some("0.2.0"));
         assert_eq!(
             card.component_digest,
             smelt_registry::Digest::of(&component).to_string()

@@ -1,5 +1,6 @@
 //! Paths of the WebAssembly components built from this repository's sources: the example
-//! plugins and the hostile test components. `build.rs` builds them for wasm32-wasip2.
+//! plugins, the hostile test components and the echo components (one per WIT version).
+//! `build.rs` builds them for wasm32-wasip2.
 //!
 //! ```
 //! let path = smelt_artifacts::plugin("dye-lot-color-qc");
@@ -34,4 +35,13 @@ pub fn hostile(name: &str) -> &'static str {
         .find(|p| p.0 == name)
         .map(|p| p.1)
         .unwrap_or_else(|| panic!("no hostile component {name}"))
+}
+
+/// The component path of the echo component on WIT `version` (it returns its input; see
+/// `host/echo`); panics on a version without one.
+pub fn echo(version: &str) -> &'static str {
+    ECHO.iter()
+        .find(|p| p.0 == version)
+        .map(|p| p.1)
+        .unwrap_or_else(|| panic!("no echo component for WIT {version}"))
 }

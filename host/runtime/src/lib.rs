@@ -39,7 +39,7 @@ pub use json::{
 pub use model::*;
 pub use sandbox::{
     ALLOWED_IMPORTS, CODE_LIMITS, CodeStats, Limits, LogLine, Plugin, Run, Runtime, RuntimeConfig,
-    Usage, code_stats, component_imports, import_allowed,
+    Usage, WIT_VERSIONS, code_stats, component_imports, import_allowed,
 };
 pub use vectors::{Vector, VectorBundle, compare_expected};
 
@@ -139,6 +139,10 @@ pub enum Error {
         /// The most bytes one request may ask for.
         limit: u64,
     },
+    /// Returned an output that breaks its WIT version's encoding (a text column's ends that do
+    /// not fit its buffer, for example); the message names the table and column.
+    #[error("malformed output: {0}")]
+    MalformedOutput(String),
     /// The solution returned its own error value.
     #[error("{0}")]
     Solution(#[from] SolutionError),
@@ -166,6 +170,7 @@ impl Error {
             Error::OutputTooLarge { .. } => "output_too_large",
             Error::LogTooLarge { .. } => "log_too_large",
             Error::RandomTooLarge { .. } => "random_too_large",
+            Error::MalformedOutput(_) => "malformed_output",
             Error::Solution(SolutionError::InvalidInput(_)) => "invalid_input",
             Error::Solution(SolutionError::InvalidParam(_)) => "invalid_param",
             Error::Solution(SolutionError::Unsupported(_)) => "unsupported",

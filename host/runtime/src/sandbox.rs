@@ -19,7 +19,7 @@ use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxView, Was
 
 use crate::cache::{ArtifactCache, CacheStats};
 use crate::model::{Descriptor, Input, Output};
-use crate::wit::v0_1_0;
+use crate::wit::{v0_1_0, v0_2_0};
 use crate::{Error, Result};
 
 /// Import names a component may have, as `namespace:package/interface` prefixes (any `@0.2.x`
@@ -28,6 +28,8 @@ use crate::{Error, Result};
 pub const ALLOWED_IMPORTS: &[&str] = &[
     "smelt:solution/log@0.1.0",
     "smelt:solution/types@0.1.0",
+    "smelt:solution/log@0.2.0",
+    "smelt:solution/types@0.2.0",
     "wasi:cli/environment@0.2",
     "wasi:cli/exit@0.2",
     "wasi:cli/stdin@0.2",
@@ -237,10 +239,32 @@ impl WasiView for StoreData {
 }
 
 impl v0_1_0::types::Host for StoreData {}
+impl v0_2_0::types::Host for StoreData {}
 
-impl v0_1_0::log::Host for StoreData {
-    fn log(&mut self, level: v0_1_0::log::Level, message: String) -> wasmtime::Result<()> {
-        use v0_1_0::log::Level;
+/// A version's log import: its level as a name, then [`StoreData::log`].
+macro_rules! log_host {
+    ($v:ident) => {
+        impl $v::log::Host for StoreData {
+            fn log(&mut self, level: $v::log::Level, message: String) -> wasmtime::Result<()> {
+                use $v::log::Level;
+                let level = match level {
+                    Level::Trace => "trace",
+                    Level::Debug => "debug",
+                    Level::Info => "info",
+                    Level::Warn => "warn",
+                    Level::Error => "error",
+                };
+                self.log(level, message)
+            }
+        }
+    };
+}
+log_host!(v0_1_0);
+log_host!(v0_2_0);
+
+impl StoreData {
+    /// Keeps a guest's log line, or stops the call past its log cap.
+    fn log(&mut self, level: &'static str, message: String) -> wasmtime::Result<()> {
         self.log_bytes += message.len() as u64;
         if self.log_bytes > self.log_cap {
             return Err(LimitHit::Log {
@@ -248,13 +272,6 @@ impl v0_1_0::log::Host for StoreData {
             }
             .into());
         }
-        let level = match level {
-            Level::Trace => "trace",
-            Level::Debug => "debug",
-            Level::Info => "info",
-            Level::Warn => "warn",
-            Level::Error => "error",
-        };
         self.logs.push(LogLine {
             level,
             message: crate::model::neutralise(&message),
@@ -345,6 +362,9 @@ fn new_linker(
         .and_then(|()| {
             v0_1_0::Plugin::add_to_linker::<StoreData, HasSelf<StoreData>>(&mut linker, |s| s)
         })
+        .and_then(|()| {
+            v0_2_0::Plugin::add_to_linker::<StoreData, HasSelf<StoreData>>(&mut linker, |s| s)
+        })
         .map_err(|e| Error::Internal(format!("linker: {e}")))?;
     Ok(linker)
 }
@@ -419,14 +439,44 @@ impl std::fmt::Debug for Runtime {
 /// A compiled solution, ready to instantiate. Cheap to clone.
 #[derive(Clone)]
 pub struct Plugin {
-    pre: Arc<v0_1_0::PluginPre<StoreData>>,
-    pre_async: Arc<v0_1_0::nonblocking::PluginPre<StoreData>>,
+    contract: Contract,
     engine: Engine,
     epoch_tick: Duration,
     fuel_metering: bool,
     digest: String,
     imports: Arc<Vec<String>>,
     size: usize,
+}
+
+/// A component's instance-pres in the bindings of the WIT version it exports: for blocking
+/// calls and for async ones.
+#[derive(Clone)]
+enum Contract {
+    V0_1_0(
+        Arc<v0_1_0::PluginPre<StoreData>>,
+        Arc<v0_1_0::nonblocking::PluginPre<StoreData>>,
+    ),
+    V0_2_0(
+        Arc<v0_2_0::PluginPre<StoreData>>,
+        Arc<v0_2_0::nonblocking::PluginPre<StoreData>>,
+    ),
+}
+
+/// `$body` once per WIT version, with `$v` naming that version's bindings module and the
+/// patterns `$pre`, `$pre_async` bound to the contract's blocking and async instance-pres.
+macro_rules! by_contract {
+    ($contract:expr, |$v:ident, $pre:pat_param, $pre_async:pat_param| $body:expr) => {
+        match $contract {
+            Contract::V0_1_0($pre, $pre_async) => {
+                use crate::wit::v0_1_0 as $v;
+                $body
+            }
+            Contract::V0_2_0($pre, $pre_async) => {
+                use crate::wit::v0_2_0 as $v;
+                $body
+            }
+        }
+    };
 }
 
 impl std::fmt::Debug for Plugin {
@@ -436,6 +486,38 @@ impl std::fmt::Debug for Plugin {
             .field("size", &self.size)
             .finish_non_exhaustive()
     }
+}
+
+/// The WIT versions this host runs, oldest first.
+pub const WIT_VERSIONS: &[&str] = &[v0_1_0::VERSION, v0_2_0::VERSION];
+
+/// The version of `smelt:solution/solution` a component exports: one this host runs, or why not.
+fn solution_export(engine: &Engine, component: &Component) -> Result<&'static str> {
+    const SOLUTION: &str = "smelt:solution/solution@";
+    let exported: Vec<String> = component
+        .component_type()
+        .exports(engine)
+        .filter_map(|(name, _)| name.strip_prefix(SOLUTION).map(str::to_owned))
+        .collect();
+    exported
+        .iter()
+        .find_map(|version| WIT_VERSIONS.iter().find(|&&v| v == version))
+        .copied()
+        .ok_or_else(|| {
+            Error::InvalidComponent(if exported.is_empty() {
+                format!(
+                    "does not export smelt:solution/solution (this host runs versions {})",
+                    WIT_VERSIONS.join(", ")
+                )
+            } else {
+                format!(
+                    "does not export a version of smelt:solution/solution this host runs: it \
+                     exports @{}, the host runs {}",
+                    exported.join(", @"),
+                    WIT_VERSIONS.join(", ")
+                )
+            })
+        })
 }
 
 /// Lists a component's top-level import names, after checking that the bytes are a component.
@@ -681,27 +763,43 @@ impl Runtime {
                 component
             }
         };
-        let pre = self
-            .inner
-            .linker
-            .instantiate_pre(&component)
-            .map_err(|e| Error::InvalidComponent(format!("{e:#}")))?;
+        let pres = || {
+            let pre = |linker: &Linker<StoreData>| {
+                linker
+                    .instantiate_pre(&component)
+                    .map_err(|e| Error::InvalidComponent(format!("{e:#}")))
+            };
+            Ok::<_, Error>((pre(&self.inner.linker)?, pre(&self.inner.async_linker)?))
+        };
+        let version = solution_export(engine, &component)?;
         let no_export = |e: wasmtime::Error| {
             Error::InvalidComponent(format!(
-                "does not export smelt:solution/solution@{}: {e:#}",
-                v0_1_0::VERSION
+                "does not export smelt:solution/solution@{version} as that version defines it: {e:#}"
             ))
         };
-        let pre = v0_1_0::PluginPre::new(pre).map_err(no_export)?;
-        let pre_async = self
-            .inner
-            .async_linker
-            .instantiate_pre(&component)
-            .map_err(|e| Error::InvalidComponent(format!("{e:#}")))?;
-        let pre_async = v0_1_0::nonblocking::PluginPre::new(pre_async).map_err(no_export)?;
+        let contract = match version {
+            v0_1_0::VERSION => {
+                let (pre, pre_async) = pres()?;
+                Contract::V0_1_0(
+                    Arc::new(v0_1_0::PluginPre::new(pre).map_err(no_export)?),
+                    Arc::new(v0_1_0::nonblocking::PluginPre::new(pre_async).map_err(no_export)?),
+                )
+            }
+            v0_2_0::VERSION => {
+                let (pre, pre_async) = pres()?;
+                Contract::V0_2_0(
+                    Arc::new(v0_2_0::PluginPre::new(pre).map_err(no_export)?),
+                    Arc::new(v0_2_0::nonblocking::PluginPre::new(pre_async).map_err(no_export)?),
+                )
+            }
+            other => {
+                return Err(Error::Internal(format!(
+                    "WIT {other} is listed as run by this host but has no bindings"
+                )));
+            }
+        };
         let plugin = Plugin {
-            pre: Arc::new(pre),
-            pre_async: Arc::new(pre_async),
+            contract,
             engine: self.inner.engine.clone(),
             epoch_tick: self.inner.epoch_tick,
             fuel_metering: self.inner.fuel_metering,
@@ -745,7 +843,7 @@ impl Plugin {
 
     /// The WIT package version the component targets.
     pub fn wit_version(&self) -> &'static str {
-        v0_1_0::VERSION
+        by_contract!(&self.contract, |v, _, _| v::VERSION)
     }
 
     /// The component's import names.
@@ -836,11 +934,12 @@ impl Plugin {
 
     /// Calls `describe` under default limits.
     pub fn describe(&self) -> Result<Descriptor> {
-        self.call(&Limits::default(), |plugin, store| {
-            plugin
+        self.call(&Limits::default(), |store| {
+            by_contract!(&self.contract, |v, pre, _| pre
+                .instantiate(&mut *store)?
                 .smelt_solution_solution()
                 .call_describe(store)
-                .map(|d| Ok(v0_1_0::descriptor_from(d)))
+                .map(|d| Ok(v::descriptor_from(d))))
         })
         .0
     }
@@ -849,12 +948,14 @@ impl Plugin {
     /// calling thread. The input is passed as given: check it with [`crate::input_from_json`]
     /// first when it comes from outside.
     pub fn run(&self, input: &Input, limits: &Limits) -> Run {
-        let (output, usage, logs) = v0_1_0::with_input(input, |wit_input| {
-            self.call(limits, |plugin, store| {
-                plugin
-                    .smelt_solution_solution()
-                    .call_run(store, wit_input)
-                    .map(run_result)
+        let (output, usage, logs) = by_contract!(&self.contract, |v, pre, _| {
+            v::with_input(input, |wit_input| {
+                self.call(limits, |store| {
+                    pre.instantiate(&mut *store)?
+                        .smelt_solution_solution()
+                        .call_run(store, wit_input)
+                        .map(v::run_result)
+                })
             })
         });
         Run {
@@ -870,40 +971,37 @@ impl Plugin {
     /// would block on the thread's own Tokio runtime). Must be awaited inside a Tokio runtime
     /// with its timer.
     pub async fn run_async(&self, input: &Input, limits: &Limits) -> Run {
-        let texts = v0_1_0::text_views(input);
-        let columns = v0_1_0::column_views(input, &texts);
-        let tables = v0_1_0::table_views(input, &columns);
-        let params = v0_1_0::param_views(input);
-        // The store (and with it the deadline) after the views, as `run` does.
-        let (mut store, stdout, stderr) = match self.store(limits, Deadline::Yield) {
-            Ok(s) => s,
-            Err(e) => {
-                return Run {
-                    output: Err(e),
-                    usage: Usage::default(),
-                    logs: Vec::new(),
-                };
+        let (output, usage, logs) = by_contract!(&self.contract, |v, _, pre_async| {
+            let texts = v::text_views(input);
+            let columns = v::column_views(input, &texts);
+            let tables = v::table_views(input, &columns);
+            let params = v::param_views(input);
+            // The store (and with it the deadline) after the views, as `run` does.
+            match self.store(limits, Deadline::Yield) {
+                Err(e) => (Err(e), Usage::default(), Vec::new()),
+                Ok((mut store, stdout, stderr)) => {
+                    let started = Instant::now();
+                    let call = async {
+                        let plugin = pre_async.instantiate_async(&mut store).await?;
+                        let wit_input = v::types::Input {
+                            tables: &tables,
+                            params: &params,
+                        };
+                        plugin
+                            .smelt_solution_solution()
+                            .call_run(&mut store, wit_input)
+                            .await
+                            .map(v::run_result)
+                    };
+                    // Wasm meets its deadline at an epoch tick. Nothing in the sandbox waits in
+                    // the host (sleeps are virtual); this backstop stops a call that ever did.
+                    let result = tokio::time::timeout(limits.timeout() + 2 * self.epoch_tick, call)
+                        .await
+                        .unwrap_or_else(|_| Err(Trap::Interrupt.into()));
+                    finish(store, &stdout, &stderr, started, limits, result)
+                }
             }
-        };
-        let started = Instant::now();
-        let call = async {
-            let plugin = self.pre_async.instantiate_async(&mut store).await?;
-            let wit_input = v0_1_0::types::Input {
-                tables: &tables,
-                params: &params,
-            };
-            plugin
-                .smelt_solution_solution()
-                .call_run(&mut store, wit_input)
-                .await
-                .map(run_result)
-        };
-        // Wasm meets its deadline at an epoch tick. Nothing in the sandbox waits in the host
-        // (sleeps are virtual); this backstop stops a call that ever did.
-        let result = tokio::time::timeout(limits.timeout() + 2 * self.epoch_tick, call)
-            .await
-            .unwrap_or_else(|_| Err(Trap::Interrupt.into()));
-        let (output, usage, logs) = finish(store, &stdout, &stderr, started, limits, result);
+        });
         Run {
             output: output.and_then(|output| within_output_limit(output, limits)),
             usage,
@@ -911,20 +1009,18 @@ impl Plugin {
         }
     }
 
+    /// A blocking call: `f` instantiates and calls in a fresh store under `limits`.
     fn call<T>(
         &self,
         limits: &Limits,
-        f: impl FnOnce(&v0_1_0::Plugin, &mut Store<StoreData>) -> wasmtime::Result<Result<T>>,
+        f: impl FnOnce(&mut Store<StoreData>) -> wasmtime::Result<Result<T>>,
     ) -> (Result<T>, Usage, Vec<LogLine>) {
         let (mut store, stdout, stderr) = match self.store(limits, Deadline::Trap) {
             Ok(s) => s,
             Err(e) => return (Err(e), Usage::default(), Vec::new()),
         };
         let started = Instant::now();
-        let result = self
-            .pre
-            .instantiate(&mut store)
-            .and_then(|plugin| f(&plugin, &mut store));
+        let result = f(&mut store);
         finish(store, &stdout, &stderr, started, limits, result)
     }
 }
@@ -942,16 +1038,6 @@ impl Limits {
     /// The wall-clock deadline as a duration.
     fn timeout(&self) -> Duration {
         Duration::from_millis(self.timeout_ms)
-    }
-}
-
-/// The guest's answer to `run` in the host's terms.
-fn run_result(
-    result: std::result::Result<v0_1_0::types::Output, v0_1_0::types::SolutionError>,
-) -> Result<Output> {
-    match result {
-        Ok(output) => Ok(v0_1_0::output_from(output)),
-        Err(e) => Err(Error::Solution(v0_1_0::error_from(e))),
     }
 }
 

@@ -1006,13 +1006,15 @@ pub(crate) struct UpgradeRequest {
     tolerance: Option<f64>,
 }
 
-/// Same major and minor WIT line: the host links every version, and within a line a component
-/// of the newer patch takes the same data.
-fn same_wit_line(a: &str, b: &str) -> bool {
-    match (semver::Version::parse(a), semver::Version::parse(b)) {
-        (Ok(a), Ok(b)) => a.major == b.major && a.minor == b.minor,
-        _ => false,
-    }
+/// Whether a deployment on WIT `current` can take a component on WIT `candidate`: the host runs
+/// both, and every version it runs carries the same data model (typed tables and params in;
+/// tables, metrics and findings out; 0.2.0 changed only how text crosses the boundary), so the
+/// deployment's params and kept inputs mean the same to either. A future version that changes
+/// the model must narrow this.
+fn wit_compatible(current: &str, candidate: &str) -> bool {
+    [current, candidate]
+        .iter()
+        .all(|v| smelt_runtime::WIT_VERSIONS.contains(v))
 }
 
 /// The expected-output form of `output` (for [`compare_expected`]): every table value, every
@@ -1090,7 +1092,7 @@ async fn gate(
     tolerance: f64,
 ) -> ApiResult<(Value, bool, bool)> {
     let current = deployment.record(state, &deployment.pinned)?;
-    let wit_ok = same_wit_line(&current.wit_version, &target.wit_version);
+    let wit_ok = wit_compatible(&current.wit_version, &target.wit_version);
     let review = review_state(state, &target.name, &target.version)?;
     let review_ok = review == ReviewState::Approved && !target.yanked;
 
@@ -1644,9 +1646,14 @@ mod tests {
     }
 
     #[test]
-    fn wit_lines() {
-        assert!(same_wit_line("0.1.0", "0.1.3"));
-        assert!(!same_wit_line("0.1.0", "0.2.0"));
-        assert!(!same_wit_line("0.1.0", "junk"));
+    fn wit_versions_the_host_runs_are_compatible() {
+        assert!(wit_compatible("0.1.0", "0.2.0"));
+        assert!(wit_compatible("0.2.0", "0.1.0"));
+        assert!(wit_compatible("0.2.0", "0.2.0"));
+        assert!(
+            !wit_compatible("0.1.0", "0.3.0"),
+            "a version the host does not run"
+        );
+        assert!(!wit_compatible("0.1.0", "junk"));
     }
 }

@@ -193,7 +193,7 @@ async fn publish_search_resolve_download_trial_yank() {
     )
     .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(details["wit_version"], "0.1.0");
+    assert_eq!(details["wit_version"], "0.2.0");
     assert_eq!(details["descriptor"]["inputs"][1]["name"], "batches");
     assert_eq!(details["review"]["state"], "approved");
     assert!(

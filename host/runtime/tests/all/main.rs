@@ -1,6 +1,7 @@
 //! Integration tests of the sandbox with real components built from this repository.
 
 mod cache;
+mod contracts;
 mod hostile;
 mod plugins;
 
