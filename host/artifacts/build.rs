@@ -37,6 +37,7 @@ const HOSTILE: &[&str] = &[
     "filesystem",
     "sleep",
     "escape-names",
+    "broken-text",
     "on-cue",
     "dye-lot-v0-1-1",
 ];

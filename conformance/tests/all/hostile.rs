@@ -172,6 +172,15 @@ fn huge_output_fails_robustness_at_the_output_cap() {
 }
 
 #[test]
+fn a_broken_text_column_fails_robustness_as_malformed_output() {
+    let card = hostile("broken-text");
+    structure_passes(&card);
+    for id in [AnalyzerId::Determinism, AnalyzerId::Robustness] {
+        fails_with(&card, id, "malformed_output");
+    }
+}
+
+#[test]
 fn log_and_print_floods_fail_at_the_log_cap() {
     for name in ["log-flood", "print-flood"] {
         let card = hostile(name);

@@ -72,6 +72,8 @@ pub enum Cue {
     RandomFlood = 21,
     /// Tries to read, list and write the host's files and read its environment.
     Filesystem = 22,
+    /// Returns a text column whose ends run past its buffer (WIT 0.2.0's encoding broken).
+    BrokenText = 23,
 }
 
 impl Cue {
@@ -87,6 +89,7 @@ impl Cue {
         Cue::Panic,
         Cue::RandomFlood,
         Cue::Filesystem,
+        Cue::BrokenText,
     ];
 
     /// The value of `data.x[0]` that triggers it.
@@ -107,6 +110,7 @@ impl Cue {
             Cue::Panic => "panic",
             Cue::RandomFlood => "random_too_large",
             Cue::Filesystem => "unsupported",
+            Cue::BrokenText => "malformed_output",
         }
     }
 
@@ -127,6 +131,7 @@ impl Cue {
             Cue::Panic => panic(),
             Cue::RandomFlood => random_flood(),
             Cue::Filesystem => return filesystem().map(|()| Output::new()),
+            Cue::BrokenText => return Ok(broken_text()),
         }
         Ok(Output::new())
     }
@@ -181,6 +186,16 @@ fn panic() {
         3,
         rows.len()
     );
+}
+
+/// A table whose text column claims 3 values in 8 bytes of a 4-byte buffer: a host that trusted
+/// the ends would read past the buffer or split a character.
+fn broken_text() -> Output {
+    let column = TextColumn {
+        data: "roll".into(),
+        ends: vec![2, 4, 8],
+    };
+    Output::new().with_table(TableBuilder::new("out").text_column("x", column).build())
 }
 
 fn huge() -> Output {
@@ -306,6 +321,11 @@ fn misbehave(_x: &[f64]) -> Result<Option<Output>, SolutionError> {
     Ok(None)
 }
 
+#[cfg(feature = "broken-text")]
+fn misbehave(_x: &[f64]) -> Result<Option<Output>, SolutionError> {
+    Ok(Some(broken_text()))
+}
+
 #[cfg(feature = "panic")]
 fn misbehave(_x: &[f64]) -> Result<Option<Output>, SolutionError> {
     panic();
@@ -415,6 +435,7 @@ fn sleeper(_x: &[f64]) {}
     feature = "random-flood",
     feature = "filesystem",
     feature = "sleep",
+    feature = "broken-text",
     feature = "on-cue"
 )))]
 fn misbehave(_x: &[f64]) -> Result<Option<Output>, SolutionError> {

@@ -175,6 +175,18 @@ fn huge_output_is_refused() {
 }
 
 #[test]
+fn a_text_column_whose_ends_run_past_its_buffer_is_malformed_output() {
+    assert_eq!(
+        run_hostile("broken-text", &Limits::default()),
+        Error::MalformedOutput(
+            "table `out`, column `x`: text value 2 ends at byte 8, past the end of the \
+             column's 4 bytes"
+                .into()
+        )
+    );
+}
+
+#[test]
 fn log_flood_hits_the_log_cap_and_escapes_are_neutralised() {
     let plugin = load(smelt_artifacts::hostile("log-flood"));
     let run = plugin.run(&hostile_input(), &Limits::default());
