@@ -13,7 +13,9 @@ mod on_sdk {
 
     impl Solution for Echo {
         fn describe() -> Descriptor {
-            Descriptor::new("echo", env!("CARGO_PKG_VERSION"), "Returns its input")
+            // Its version is the WIT version it is built on, so both builds can be published
+            // as versions of one package.
+            Descriptor::new("echo", smelt_sdk::WIT_VERSION, "Returns its input")
                 .input(
                     TableSpec::new("data", "Anything")
                         .column(ColumnSpec::text("name", "", "A name")),
@@ -87,7 +89,7 @@ mod on_wit_0_1_0 {
             };
             Descriptor {
                 name: "echo".into(),
-                version: env!("CARGO_PKG_VERSION").into(),
+                version: "0.1.0".into(),
                 summary: "Returns its input".into(),
                 inputs: vec![names.clone()],
                 params: Vec::new(),

@@ -131,7 +131,7 @@ pub enum Command {
     /// Run a deployment's pinned version on your data (metered).
     #[command(after_help = "Example:\n  smelt invoke dep-18c2f-0 --input batches.csv:batches")]
     Invoke(enterprise::InvokeArgs),
-    /// Move a deployment to another version through the upgrade gate (WIT line, review, a
+    /// Move a deployment to another version through the upgrade gate (WIT version, review, a
     /// shadow run of recent inputs on both versions).
     #[command(after_help = "Example:\n  smelt upgrade dep-18c2f-0 ^0.2 --dry-run")]
     Upgrade(enterprise::UpgradeArgs),

@@ -1,7 +1,8 @@
 //! Deployments (部署): an enterprise pins an exact approved version of a solution and invokes
 //! it, metered, until it decides otherwise. New releases, yanks and suspensions never change what
-//! a deployment runs; an upgrade passes a gate first (WIT line, review state, a shadow run of the
-//! kept inputs on both versions with a diff) and can be rolled back. Also the audit log routes.
+//! a deployment runs; an upgrade passes a gate first (WIT versions the host runs, review state, a
+//! shadow run of the kept inputs on both versions with a diff) and can be rolled back. Also the
+//! audit log routes.
 //!
 //! Storage (registry documents): `deployments/{owner}/{id}` (the deployment, its pins and
 //! history; every change written together with its audit record), `usage/{owner}/{YYYY-MM-DD}`
@@ -1145,7 +1146,7 @@ async fn gate(
         "to": Pin::of(&new.record),
         "checks": {
             "wit": {"pass": wit_ok, "current": old.record.wit_version, "candidate": new.record.wit_version,
-                    "rule": "same major and minor WIT version"},
+                    "rule": "the host runs both WIT versions (one data model)"},
             "review": {"pass": review_ok, "state": review, "yanked": new.record.yanked},
             "shadow": {"pass": shadow_ok, "inputs": inputs.len(), "differing": differing,
                        "tolerance": tolerance,

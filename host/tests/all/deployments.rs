@@ -94,6 +94,11 @@ async fn upgrade(server: &Server, token: &str, id: &str, body: Value) -> (Status
     .await
 }
 
+async fn rollback(server: &Server, token: &str, id: &str) -> (StatusCode, Value) {
+    let path = format!("/v1/deployments/{id}/rollback");
+    call(server, Method::POST, &path, Some(token), None).await
+}
+
 fn today() -> String {
     let out = std::process::Command::new("date")
         .args(["-u", "+%Y-%m-%d"])
@@ -290,14 +295,7 @@ async fn pinned_deployment_survives_releases_yanks_and_suspension_and_upgrades_t
     assert_ne!(now["digest"], digest_010.as_str());
 
     // Rollback restores the old answers exactly; there is nothing before the first pin.
-    let (status, body) = call(
-        &server,
-        Method::POST,
-        &format!("/v1/deployments/{id}/rollback"),
-        Some(&dyer),
-        None,
-    )
-    .await;
+    let (status, body) = rollback(&server, &dyer, &id).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["deployment"]["pinned"]["version"], "0.1.0");
     let (_, back) = invoke(&server, &dyer, &id, json!({"tables": batches()})).await;
@@ -309,14 +307,7 @@ async fn pinned_deployment_survives_releases_yanks_and_suspension_and_upgrades_t
     let (_, back_strict) = invoke(&server, &dyer, &id, strict.clone()).await;
     runs += 1;
     assert_eq!(back_strict["output"], strict_010["output"]);
-    let (status, body) = call(
-        &server,
-        Method::POST,
-        &format!("/v1/deployments/{id}/rollback"),
-        Some(&dyer),
-        None,
-    )
-    .await;
+    let (status, body) = rollback(&server, &dyer, &id).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert_eq!(body["error"]["code"], "nothing_to_roll_back");
 
@@ -950,4 +941,123 @@ async fn invocations_speak_cbor_with_the_same_answers_checks_and_gate() {
     assert_eq!(status, StatusCode::OK, "{dry}");
     assert_eq!(dry["report"]["checks"]["shadow"]["inputs"], 3, "{dry}");
     assert_eq!(dry["report"]["checks"]["shadow"]["differing"], 3, "{dry}");
+}
+
+/// The echo package at `version` (`host/echo`: its version is the WIT version it is built on),
+/// published with one vector and approved.
+async fn publish_echo(server: &Server, provider: &str, reviewer: &str, version: &str) {
+    let manifest = format!(
+        r#"[package]
+name = "echo"
+version = "{version}"
+provider = "smelt tests"
+summary = "Returns its input"
+license = "Apache-2.0"
+
+[listing]
+title = {{ zh = "回显", en = "Echo" }}
+description = {{ zh = "原样返回输入的表。", en = "Returns its input tables as they are." }}
+industries = ["auto-parts"]
+stages = ["production"]
+scenes = ["equipment"]
+target_level = 1
+deploy_days = 1
+
+[listing.price]
+deploy_cny = 0.0
+per_1k_runs_cny = 0.0
+
+[budget]
+fuel_base = 5000000
+fuel_per_row = 100000
+memory_mib = 32
+wall_ms = 1000
+"#
+    );
+    let names = json!({"data": {"name": ["L-1", "", "色差 ΔE00"]}});
+    let vectors = json!({"vectors": [{
+        "name": "names",
+        "input": {"tables": names},
+        "expected": {"tables": names},
+        "tolerance": 0.0,
+    }]});
+    let form = reqwest::multipart::Form::new()
+        .text("manifest", manifest)
+        .part(
+            "component",
+            reqwest::multipart::Part::bytes(std::fs::read(smelt_artifacts::echo(version)).unwrap()),
+        )
+        .text("vectors", vectors.to_string());
+    let response = server
+        .request(
+            Method::PUT,
+            &format!("/v1/packages/echo/{version}"),
+            Some(provider),
+        )
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    crate::decide(server, reviewer, "echo", version, "approve").await;
+    let path = format!("/v1/packages/echo/{version}");
+    let (_, details) = call(server, Method::GET, &path, Some(provider), None).await;
+    assert_eq!(details["wit_version"], version, "{details}");
+}
+
+/// A provider moving a solution to the new SDK re-releases it on WIT 0.2.0: a deployment pinned
+/// to the 0.1.0 build upgrades through the gate (WIT check passed, the kept inputs shadow-run
+/// on both contracts with no difference), answers the same after, and rolls back.
+#[tokio::test]
+async fn a_deployment_upgrades_from_a_wit_0_1_0_component_to_a_wit_0_2_0_one() {
+    let server = Server::start(&[]);
+    let provider = server.account("acme-digital", "provider").await;
+    let reviewer = server.account("expert-li", "reviewer").await;
+    let user = server.account("ningbo-parts", "enterprise").await;
+    for version in ["0.1.0", "0.2.0"] {
+        publish_echo(&server, &provider, &reviewer, version).await;
+    }
+    let (status, body) = call(
+        &server,
+        Method::POST,
+        "/v1/deployments",
+        Some(&user),
+        Some(json!({"package": "echo", "version": "^0.1", "keep_inputs": 5})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let id = body["deployment"]["id"].as_str().unwrap().to_owned();
+    let input = json!({"tables": {"data": {"name": ["", "批次 7", "🧵 \"roll\" \\ é", ""]}}});
+    let (status, before) = invoke(&server, &user, &id, input.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{before}");
+    assert_eq!(before["output"]["tables"], input["tables"], "{before}");
+
+    let (status, up) = upgrade(&server, &user, &id, json!({"version": "^0.2"})).await;
+    assert_eq!(status, StatusCode::OK, "{up}");
+    let report = &up["report"];
+    assert_eq!(
+        report["checks"]["wit"],
+        json!({"pass": true, "current": "0.1.0", "candidate": "0.2.0",
+               "rule": "the host runs both WIT versions (one data model)"}),
+        "{report}"
+    );
+    assert_eq!(report["checks"]["shadow"]["inputs"], 1, "{report}");
+    assert_eq!(report["checks"]["shadow"]["differing"], 0, "{report}");
+    assert_eq!(
+        (up["switched"].clone(), report["pass"].clone()),
+        (json!(true), json!(true))
+    );
+
+    let (status, after) = invoke(&server, &user, &id, input.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{after}");
+    assert_eq!(after["version"], "0.2.0", "{after}");
+    assert_eq!(after["output"], before["output"]);
+
+    let (status, back) = rollback(&server, &user, &id).await;
+    assert_eq!(status, StatusCode::OK, "{back}");
+    let (_, again) = invoke(&server, &user, &id, input).await;
+    assert_eq!(again["version"], "0.1.0", "{again}");
+    assert_eq!(again["output"], before["output"]);
 }
