@@ -164,7 +164,6 @@ fn read_shift(columns: &ShiftColumns<'_>, row: usize) -> Result<Shift, SolutionE
 }
 
 /// Columns of one OEE result table.
-#[derive(Default)]
 struct Columns {
     planned_time: Vec<f64>,
     run_time: Vec<f64>,
@@ -176,6 +175,20 @@ struct Columns {
 }
 
 impl Columns {
+    /// Room for `rows` rows: the columns never grow (growing a large vector in a component
+    /// copies it, where the host's allocator can often remap it in place).
+    fn with_capacity(rows: usize) -> Self {
+        Columns {
+            planned_time: Vec::with_capacity(rows),
+            run_time: Vec::with_capacity(rows),
+            good_count: Vec::with_capacity(rows),
+            availability: Vec::with_capacity(rows),
+            performance: Vec::with_capacity(rows),
+            quality: Vec::with_capacity(rows),
+            oee: Vec::with_capacity(rows),
+        }
+    }
+
     fn push(&mut self, r: &Oee) {
         self.planned_time.push(r.planned_time);
         self.run_time.push(r.run_time);
@@ -296,7 +309,7 @@ impl Solution for OeeCalculator {
         let columns = ShiftColumns::of(table)?;
 
         let mut output = Output::new();
-        let mut by_shift = Columns::default();
+        let mut by_shift = Columns::with_capacity(rows);
         let mut machine_names = TextColumn::new();
         let mut machine_index = std::collections::HashMap::new();
         let mut machine_totals: Vec<(i64, Oee)> = Vec::new();
@@ -346,7 +359,7 @@ impl Solution for OeeCalculator {
             by_shift.push(&r);
         }
 
-        let mut by_machine = Columns::default();
+        let mut by_machine = Columns::with_capacity(machine_totals.len());
         let mut shift_counts = Vec::with_capacity(machine_totals.len());
         for (name, (n, r)) in machine_names.iter().zip(&machine_totals) {
             if r.oee < target {
