@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use smelt_runtime::{ColumnValues, Descriptor, Input, ParamSpec, Table, Value, ValueType};
+use smelt_runtime::{ColumnValues, Descriptor, Input, ParamSpec, Table, Texts, Value, ValueType};
 
 /// Text long enough to overflow any fixed buffer or naive formatting, small enough to pass the
 /// host's input limits: 64 KiB.
@@ -33,7 +33,7 @@ fn one(value_type: ValueType) -> ColumnValues {
     match value_type {
         ValueType::Float64 => ColumnValues::Float64(vec![1.0]),
         ValueType::Int64 => ColumnValues::Int64(vec![1]),
-        ValueType::Text => ColumnValues::Text(vec!["a".into()]),
+        ValueType::Text => ColumnValues::Text(["a"].into_iter().collect()),
         ValueType::Boolean => ColumnValues::Boolean(vec![false]),
     }
 }
@@ -80,7 +80,7 @@ fn repeat(values: &ColumnValues, rows: usize) -> ColumnValues {
     match values {
         ColumnValues::Float64(v) => ColumnValues::Float64(cycle(v, rows)),
         ColumnValues::Int64(v) => ColumnValues::Int64(cycle(v, rows)),
-        ColumnValues::Text(v) => ColumnValues::Text(cycle(v, rows)),
+        ColumnValues::Text(v) => ColumnValues::Text(v.iter().cycle().take(rows).collect()),
         ColumnValues::Boolean(v) => ColumnValues::Boolean(cycle(v, rows)),
     }
 }
@@ -89,7 +89,7 @@ fn emptied(values: &ColumnValues) -> ColumnValues {
     match values {
         ColumnValues::Float64(_) => ColumnValues::Float64(Vec::new()),
         ColumnValues::Int64(_) => ColumnValues::Int64(Vec::new()),
-        ColumnValues::Text(_) => ColumnValues::Text(Vec::new()),
+        ColumnValues::Text(_) => ColumnValues::Text(Texts::new()),
         ColumnValues::Boolean(_) => ColumnValues::Boolean(Vec::new()),
     }
 }
@@ -98,7 +98,7 @@ fn emptied(values: &ColumnValues) -> ColumnValues {
 fn retyped(values: &ColumnValues) -> ColumnValues {
     let n = values.len();
     match values {
-        ColumnValues::Float64(_) => ColumnValues::Text(vec!["x".into(); n]),
+        ColumnValues::Float64(_) => ColumnValues::Text(std::iter::repeat_n("x", n).collect()),
         ColumnValues::Int64(_) => ColumnValues::Float64(vec![0.5; n]),
         ColumnValues::Text(_) => ColumnValues::Int64(vec![1; n]),
         ColumnValues::Boolean(_) => ColumnValues::Float64(vec![1.0; n]),
@@ -220,8 +220,12 @@ pub(crate) fn robustness_cases(descriptor: &Descriptor, base: &Input) -> Vec<Cas
                     })
                     .collect(),
                 ColumnValues::Text(v) => {
-                    let mut v = v.clone();
-                    v[0] = "x".repeat(HUGE_TEXT_BYTES);
+                    let huge = "x".repeat(HUGE_TEXT_BYTES);
+                    let v = v
+                        .iter()
+                        .enumerate()
+                        .map(|(i, text)| if i == 0 { huge.as_str() } else { text })
+                        .collect();
                     vec![("huge", "64 KiB text", ColumnValues::Text(v))]
                 }
                 ColumnValues::Boolean(_) => Vec::new(),
@@ -396,10 +400,8 @@ fn suffixed_columns(
         Suffix::AllText => text_columns.map(|(t, c, _)| (t, c)).collect(),
         Suffix::Identifiers => {
             let columns: Vec<_> = text_columns.collect();
-            let sets: Vec<HashSet<&str>> = columns
-                .iter()
-                .map(|(_, _, v)| v.iter().map(String::as_str).collect())
-                .collect();
+            let sets: Vec<HashSet<&str>> =
+                columns.iter().map(|(_, _, v)| v.iter().collect()).collect();
             // Column `i`'s values all appear in column `j` of another table: `i` refers to `j`.
             let refers =
                 |i: usize, j: usize| columns[i].0 != columns[j].0 && sets[i].is_subset(&sets[j]);
@@ -441,9 +443,14 @@ pub(crate) fn scaled_input(
             if let ColumnValues::Text(v) = values
                 && suffixed.contains(&(name.clone(), column.clone()))
             {
-                for (i, text) in v.iter_mut().enumerate().skip(rows) {
-                    text.push_str(&format!("~{}", i / rows));
-                }
+                *v = v
+                    .iter()
+                    .enumerate()
+                    .map(|(i, text)| match i / rows {
+                        0 => text.to_owned(),
+                        copy => format!("{text}~{copy}"),
+                    })
+                    .collect();
             }
         }
     }
@@ -531,26 +538,29 @@ mod tests {
         let ColumnValues::Text(rolls) = &scaled.tables["rolls"]["roll"] else {
             panic!()
         };
-        assert_eq!(&rolls[..4], ["R1", "R2", "R1~1", "R2~1"]);
+        assert_eq!(
+            rolls.iter().take(4).collect::<Vec<_>>(),
+            ["R1", "R2", "R1~1", "R2~1"]
+        );
         let ColumnValues::Text(refs) = &scaled.tables["defects"]["roll"] else {
             panic!()
         };
-        assert_eq!(refs[29], "R1~9");
+        assert_eq!(&refs[29], "R1~9");
         let ColumnValues::Text(kinds) = &scaled.tables["defects"]["kind"] else {
             panic!()
         };
-        assert_eq!(kinds[29], "cut", "a category column keeps its values");
+        assert_eq!(&kinds[29], "cut", "a category column keeps its values");
 
         let all = scaled_input(&d, &base(), 10, Suffix::AllText).unwrap();
         let ColumnValues::Text(kinds) = &all.tables["defects"]["kind"] else {
             panic!()
         };
-        assert_eq!(kinds[29], "cut~9");
+        assert_eq!(&kinds[29], "cut~9");
         let plain = scaled_input(&d, &base(), 10, Suffix::None).unwrap();
         let ColumnValues::Text(rolls) = &plain.tables["rolls"]["roll"] else {
             panic!()
         };
-        assert_eq!(rolls[19], "R2");
+        assert_eq!(&rolls[19], "R2");
     }
 
     #[test]
@@ -566,15 +576,15 @@ mod tests {
         let ColumnValues::Text(rolls) = &scaled.tables["rolls"]["roll"] else {
             panic!()
         };
-        assert_eq!(rolls[9], "R1~9");
+        assert_eq!(&rolls[9], "R1~9");
         let ColumnValues::Text(refs) = &scaled.tables["defects"]["roll"] else {
             panic!()
         };
-        assert_eq!(refs[3], "R1~1");
+        assert_eq!(&refs[3], "R1~1");
         let ColumnValues::Text(kinds) = &scaled.tables["defects"]["kind"] else {
             panic!()
         };
-        assert_eq!(kinds[29], "cut");
+        assert_eq!(&kinds[29], "cut");
     }
 
     #[test]
@@ -606,7 +616,7 @@ mod tests {
         assert!(!find("missing-column rolls.len").input.tables["rolls"].contains_key("len"));
         assert_eq!(
             find("wrong-type rolls.len").input.tables["rolls"]["len"],
-            ColumnValues::Text(vec!["x".into(), "x".into()])
+            ColumnValues::Text(["x", "x"].into_iter().collect())
         );
         assert_eq!(find("empty-table defects").expect, Expect::Either);
         assert_eq!(find("empty-table rolls").expect, Expect::Refuse);

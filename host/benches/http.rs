@@ -131,7 +131,7 @@ async fn native_trial(Json(body): Json<TrialRequest>) -> Result<Json<Value>, Str
         ),
     ];
     let mut results = IndexMap::new();
-    results.insert("batch".to_owned(), ColumnValues::Text(names));
+    results.insert("batch".to_owned(), ColumnValues::Text(names.into()));
     results.insert("delta_e00".to_owned(), ColumnValues::Float64(de00));
     results.insert("delta_e_cmc".to_owned(), ColumnValues::Float64(de_cmc));
     results.insert("pass".to_owned(), ColumnValues::Boolean(pass));

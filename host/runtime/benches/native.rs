@@ -28,10 +28,15 @@ fn sdk_input(input: &Input) -> smelt_sdk::Input {
             table = match values {
                 ColumnValues::Float64(v) => table.float64(column.clone(), v.clone()),
                 ColumnValues::Int64(v) => table.int64(column.clone(), v.clone()),
-                // One buffer and the ends, as the host lowers a text column into the component.
-                ColumnValues::Text(v) => {
-                    table.text_column(column.clone(), smelt_sdk::TextColumn::from(v.as_slice()))
-                }
+                // The buffer and the ends copied, as the host lowers a text column into the
+                // component.
+                ColumnValues::Text(v) => table.text_column(
+                    column.clone(),
+                    smelt_sdk::TextColumn {
+                        data: v.data().to_owned(),
+                        ends: v.ends().to_vec(),
+                    },
+                ),
                 ColumnValues::Boolean(v) => table.boolean(column.clone(), v.clone()),
             };
         }

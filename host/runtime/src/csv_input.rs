@@ -5,7 +5,7 @@
 //! no others; a UTF-8 byte-order mark is ignored); fields may be quoted; blank lines are skipped;
 //! numbers use `.` as the decimal point; booleans are `true`/`false` (also `1`/`0`, `yes`/`no`).
 
-use crate::model::{ColumnValues, Table, TableSpec, ValueType};
+use crate::model::{ColumnValues, Table, TableSpec, Texts, ValueType};
 
 /// A problem with a CSV file, naming the line (1-based, as an editor shows it) and column.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -201,7 +201,7 @@ fn empty(value_type: ValueType) -> ColumnValues {
     match value_type {
         ValueType::Float64 => ColumnValues::Float64(Vec::new()),
         ValueType::Int64 => ColumnValues::Int64(Vec::new()),
-        ValueType::Text => ColumnValues::Text(Vec::new()),
+        ValueType::Text => ColumnValues::Text(Texts::new()),
         ValueType::Boolean => ColumnValues::Boolean(Vec::new()),
     }
 }
@@ -217,7 +217,9 @@ fn push(values: &mut ColumnValues, field: &str) -> Result<(), &'static str> {
             v.push(x);
         }
         ColumnValues::Int64(v) => v.push(field.parse().map_err(|_| "a whole number")?),
-        ColumnValues::Text(v) => v.push(field.to_owned()),
+        ColumnValues::Text(v) => v
+            .push(field)
+            .map_err(|_| "text within the 4 GiB a column may hold")?,
         ColumnValues::Boolean(v) => v.push(match field.to_ascii_lowercase().as_str() {
             "true" | "1" | "yes" => true,
             "false" | "0" | "no" => false,
@@ -262,7 +264,7 @@ mod tests {
         assert_eq!(table["L"], ColumnValues::Float64(vec![50.5, -100.0]));
         assert_eq!(
             table["batch"],
-            ColumnValues::Text(vec!["B,1".into(), "B2".into()])
+            ColumnValues::Text(["B,1", "B2"].into_iter().collect())
         );
         assert_eq!(table["ok"], ColumnValues::Boolean(vec![true, false]));
         assert_eq!(table["n"], ColumnValues::Int64(vec![3, -4]));

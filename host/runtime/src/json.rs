@@ -9,7 +9,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use serde_json::{Map, Value as Json};
 
 use crate::model::{
-    ColumnValues, Descriptor, Input, ParamSpec, Table, TableSpec, Value, ValueType,
+    ColumnValues, Descriptor, Input, ParamSpec, Table, TableSpec, Texts, Value, ValueType,
 };
 
 /// A problem with a caller's input, naming where it is.
@@ -200,17 +200,16 @@ fn column_from_json(
                 .map(|(i, v)| v.as_i64().ok_or_else(|| bad(i, v, "an integer")))
                 .collect::<Result<_, _>>()?,
         ),
-        ValueType::Text => ColumnValues::Text(
-            items
-                .iter()
-                .enumerate()
-                .map(|(i, v)| {
-                    v.as_str()
-                        .map(str::to_owned)
-                        .ok_or_else(|| bad(i, v, "text"))
-                })
-                .collect::<Result<_, _>>()?,
-        ),
+        ValueType::Text => {
+            let mut texts = Texts::new();
+            for (i, v) in items.iter().enumerate() {
+                let text = v.as_str().ok_or_else(|| bad(i, v, "text"))?;
+                texts
+                    .push(text)
+                    .map_err(|e| InputError(format!("{where_}, row {i}: {e}")))?;
+            }
+            ColumnValues::Text(texts)
+        }
         ValueType::Boolean => ColumnValues::Boolean(
             items
                 .iter()
@@ -660,12 +659,17 @@ impl<'de> Shape<'de> for ColumnSeed<'_> {
                 ColumnValues::Int64(values)
             }
             ValueType::Text => {
-                let mut values = Vec::new();
+                let mut values = Texts::new();
                 while let Some((row, item)) = next()? {
-                    values.push(match item {
-                        Scalar::Text(v) => v,
-                        other => return Err(bad(row, &other, "text")),
-                    });
+                    let Scalar::Text(v) = item else {
+                        return Err(bad(row, &item, "text"));
+                    };
+                    values.push(&v).map_err(|e| {
+                        self.reader.refuse(format!(
+                            "table `{}`, column `{}`, row {row}: {e}",
+                            self.table, self.column
+                        ))
+                    })?;
                 }
                 ColumnValues::Text(values)
             }
@@ -873,7 +877,7 @@ mod tests {
         assert!(!tree.params.contains_key("count"), "optional, absent");
         assert_eq!(
             tree.tables["parts"]["id"],
-            ColumnValues::Text(vec!["a".into(), "b\u{e9}\"q".into()])
+            ColumnValues::Text(["a", "b\u{e9}\"q"].into_iter().collect())
         );
         assert_eq!(
             tree.tables["parts"]["x"],

@@ -28,6 +28,7 @@ mod csv_input;
 mod json;
 mod model;
 mod sandbox;
+mod texts;
 mod vectors;
 pub mod wit;
 

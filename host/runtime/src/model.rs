@@ -5,6 +5,8 @@
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
+pub use crate::texts::{MAX_TEXT_BYTES, Texts};
+
 /// The type of a column or a param.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -40,7 +42,7 @@ pub enum ColumnValues {
     /// int64 values.
     Int64(Vec<i64>),
     /// text values.
-    Text(Vec<String>),
+    Text(Texts),
     /// boolean values.
     Boolean(Vec<bool>),
 }
@@ -76,7 +78,7 @@ impl ColumnValues {
         match self {
             ColumnValues::Float64(v) => v.len() * 8,
             ColumnValues::Int64(v) => v.len() * 8,
-            ColumnValues::Text(v) => v.iter().map(|s| s.len() + 8).sum(),
+            ColumnValues::Text(v) => v.data().len() + 8 * v.len(),
             ColumnValues::Boolean(v) => v.len(),
         }
     }

@@ -124,14 +124,14 @@ pub fn compare_expected(expected: &Json, output: &Output, tolerance: f64) -> Vec
                     let ok = match actual {
                         ColumnValues::Float64(v) => close(e, v[row], tolerance),
                         ColumnValues::Int64(v) => close(e, v[row] as f64, tolerance),
-                        ColumnValues::Text(v) => e.as_str() == Some(v[row].as_str()),
+                        ColumnValues::Text(v) => e.as_str() == Some(&v[row]),
                         ColumnValues::Boolean(v) => e.as_bool() == Some(v[row]),
                     };
                     if !ok {
                         let got = match actual {
                             ColumnValues::Float64(v) => v[row].to_string(),
                             ColumnValues::Int64(v) => v[row].to_string(),
-                            ColumnValues::Text(v) => format!("{:?}", v[row]),
+                            ColumnValues::Text(v) => format!("{:?}", &v[row]),
                             ColumnValues::Boolean(v) => v[row].to_string(),
                         };
                         problems.push(format!(

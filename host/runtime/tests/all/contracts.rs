@@ -1,16 +1,16 @@
 //! Every WIT version the host runs carries the same data: an echo component per version
 //! (`host/echo`) returns its input, text included, through the blocking and the async path.
 
-use smelt_runtime::{ColumnValues, Input, Limits, Output, Severity, Value, WIT_VERSIONS};
+use smelt_runtime::{ColumnValues, Input, Limits, Output, Severity, Texts, Value, WIT_VERSIONS};
 
 use crate::{load, on_async_thread};
 
 /// Text that tests the encodings: empty values first, last and in a row, multi-byte
 /// characters of two, three and four bytes, quotes and a backslash.
-fn awkward_text() -> Vec<String> {
+fn awkward_text() -> Texts {
     ["", "L-1", "", "色差 ΔE00", "🧵 roll \"7\" \\ é", ""]
-        .map(str::to_owned)
-        .to_vec()
+        .into_iter()
+        .collect()
 }
 
 fn input() -> Input {
@@ -39,7 +39,7 @@ fn input() -> Input {
     input.tables.insert(
         "empty".into(),
         [
-            ("label".to_owned(), ColumnValues::Text(Vec::new())),
+            ("label".to_owned(), ColumnValues::Text(Texts::new())),
             ("y".to_owned(), ColumnValues::Float64(Vec::new())),
         ]
         .into_iter()
