@@ -9,7 +9,7 @@
 
 use std::time::{Duration, Instant};
 
-use smelt_runtime::wit::v0_1_0;
+use smelt_runtime::wit::v0_2_0;
 use smelt_runtime::{Limits, Runtime, input_from_json};
 use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
 use wasmtime::{Config, Engine, Store};
@@ -30,10 +30,10 @@ impl WasiView for Bare {
     }
 }
 
-impl v0_1_0::types::Host for Bare {}
+impl v0_2_0::types::Host for Bare {}
 
-impl v0_1_0::log::Host for Bare {
-    fn log(&mut self, _level: v0_1_0::log::Level, _message: String) -> wasmtime::Result<()> {
+impl v0_2_0::log::Host for Bare {
+    fn log(&mut self, _level: v0_2_0::log::Level, _message: String) -> wasmtime::Result<()> {
         Ok(())
     }
 }
@@ -67,11 +67,11 @@ fn main() {
     let engine = Engine::new(Config::new().wasm_component_model(true)).expect("engine");
     let mut linker = Linker::<Bare>::new(&engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker).expect("wasi");
-    v0_1_0::Plugin::add_to_linker::<Bare, HasSelf<Bare>>(&mut linker, |s| s).expect("log");
+    v0_2_0::Plugin::add_to_linker::<Bare, HasSelf<Bare>>(&mut linker, |s| s).expect("log");
     let component = Component::new(&engine, &bytes).expect("compile");
-    let pre = v0_1_0::PluginPre::new(linker.instantiate_pre(&component).expect("pre"))
+    let pre = v0_2_0::PluginPre::new(linker.instantiate_pre(&component).expect("pre"))
         .expect("plugin pre");
-    let bare_run = |wit_input: v0_1_0::types::Input<'_>| {
+    let bare_run = |wit_input: v0_2_0::types::Input<'_>| {
         let mut store = Store::new(
             &engine,
             Bare {
@@ -86,7 +86,7 @@ fn main() {
             .expect("call")
             .expect("solution ok")
     };
-    let bare_call = || v0_1_0::with_input(&input, bare_run);
+    let bare_call = || v0_2_0::with_input(&input, bare_run);
     let smelt_call = || plugin.run(&input, &limits).output.expect("run");
 
     for _ in 0..100 {
