@@ -470,10 +470,16 @@ fn wit_world(ctx: &Ctx<'_>) -> Verdict {
             );
         }
     };
-    let version = exports
+    // As the runtime picks: the first version it runs, else the first there is.
+    let versions: Vec<&str> = exports
         .iter()
-        .find_map(|e| e.strip_prefix(SOLUTION_EXPORT))
-        .map(str::to_owned);
+        .filter_map(|e| e.strip_prefix(SOLUTION_EXPORT))
+        .collect();
+    let version = versions
+        .iter()
+        .find(|v| crate::SUPPORTED_WIT.contains(v))
+        .or(versions.first())
+        .map(|v| (*v).to_owned());
     let evidence =
         json!({"exports": exports, "version": version, "supported": crate::SUPPORTED_WIT});
     let Some(version) = version else {

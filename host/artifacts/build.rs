@@ -143,6 +143,20 @@ fn main() {
         fs::write(&copy, componentize(&root, name, &wat)).expect("writing a hostile component");
         code += &format!("    ({name:?}, {:?}),\n", copy.display().to_string());
     }
+    // The table-grow module claiming other versions: one the host does not run, and 0.2.0
+    // with 0.1.0's shape (its text columns are lists of strings).
+    let table_grow = fs::read_to_string(root.join("host/hostile/wat/table-grow.wat"))
+        .expect("host/hostile/wat/table-grow.wat");
+    for (name, version) in [("wit-0.9.0", "0.9.0"), ("wit-0.2.0-misshapen", "0.2.0")] {
+        let copy = out.join(format!("hostile-{name}.wasm"));
+        let wat = table_grow.replace(
+            "smelt:solution/solution@0.1.0",
+            &format!("smelt:solution/solution@{version}"),
+        );
+        fs::write(&copy, componentize_as(&root, name, &wat, version))
+            .expect("writing a hostile component");
+        code += &format!("    ({name:?}, {:?}),\n", copy.display().to_string());
+    }
     code += "];\n\n/// Echo test components: (WIT version, component path).\npub const ECHO: &[(&str, &str)] = &[\n";
     for (version, feature) in ECHO {
         let mut cmd = cargo(&root, &target_dir);
@@ -159,9 +173,21 @@ fn main() {
 /// Wraps a core module (WebAssembly text exporting the solution's canonical-ABI functions) as a
 /// `smelt:solution/plugin@0.1.0` component.
 fn componentize(root: &Path, name: &str, wat: &str) -> Vec<u8> {
+    componentize_as(root, name, wat, "0.1.0")
+}
+
+/// [`componentize`] with wit/0.1.0's package renamed to version `version`: a component whose
+/// solution export claims `version` but has 0.1.0's shape.
+fn componentize_as(root: &Path, name: &str, wat: &str, version: &str) -> Vec<u8> {
     let mut module = wat::parse_str(wat).unwrap_or_else(|e| panic!("{name}: {e}"));
     let mut resolve = wit_parser::Resolve::default();
-    let (package, _) = resolve.push_dir(root.join("wit/0.1.0")).expect("wit/0.1.0");
+    let wit = fs::read_to_string(root.join("wit/0.1.0/solution.wit")).expect("wit/0.1.0");
+    let package = resolve
+        .push_str(
+            "solution.wit",
+            &wit.replace("smelt:solution@0.1.0", &format!("smelt:solution@{version}")),
+        )
+        .expect("wit/0.1.0, renamed");
     let world = resolve
         .select_world(&[package], Some("plugin"))
         .expect("world plugin");

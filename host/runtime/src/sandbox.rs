@@ -739,7 +739,8 @@ impl Runtime {
 
     /// Validates and compiles a component (or returns the one already compiled from the same
     /// bytes): the wasm magic, component-not-module, the allowed imports, the [`CODE_LIMITS`],
-    /// compilation, and the `smelt:solution/solution` export.
+    /// compilation, and the `smelt:solution/solution` export at a version in [`WIT_VERSIONS`]
+    /// (its functions' types are checked when it is first instantiated).
     pub fn load(&self, bytes: &[u8]) -> Result<Plugin> {
         let raw: [u8; 32] = Sha256::digest(bytes).into();
         let digest = format!("sha256:{}", hex::encode(raw));
@@ -1126,6 +1127,15 @@ fn classify(error: wasmtime::Error, limits: &Limits, printed_full: bool, stderr:
         return Error::RandomTooLarge {
             limit: MAX_RANDOM_BYTES,
         };
+    }
+    // An export whose types differ from its WIT version's is found at instantiation (wasmtime
+    // checks a typed export then, not when the component is loaded), again with host text.
+    if error.downcast_ref::<Trap>().is_none()
+        && chain.starts_with("failed to convert function to given type")
+    {
+        return Error::InvalidComponent(format!(
+            "does not export smelt:solution/solution as its WIT version defines it: {chain}"
+        ));
     }
     match error.downcast_ref::<Trap>() {
         Some(Trap::OutOfFuel) => Error::OutOfFuel { limit: limits.fuel },

@@ -1,7 +1,10 @@
 //! Every WIT version the host runs carries the same data: an echo component per version
 //! (`host/echo`) returns its input, text included, through the blocking and the async path.
 
-use smelt_runtime::{ColumnValues, Input, Limits, Output, Severity, Texts, Value, WIT_VERSIONS};
+use indexmap::IndexMap;
+use smelt_runtime::{
+    ColumnValues, Input, Limits, Output, Severity, Table, Texts, Value, WIT_VERSIONS,
+};
 
 use crate::{load, on_async_thread};
 
@@ -60,6 +63,18 @@ fn assert_echoed(version: &str, path: &str, output: &Output, input: &Input) {
     assert_eq!(
         output.tables, input.tables,
         "WIT {version} ({path}): tables"
+    );
+    // In order too: IndexMap's equality ignores it.
+    let order = |tables: &IndexMap<String, Table>| -> Vec<(String, Vec<String>)> {
+        tables
+            .iter()
+            .map(|(name, table)| (name.clone(), table.keys().cloned().collect()))
+            .collect()
+    };
+    assert_eq!(
+        order(&output.tables),
+        order(&input.tables),
+        "WIT {version} ({path}): order"
     );
     let metrics: Vec<(&str, f64)> = output
         .metrics

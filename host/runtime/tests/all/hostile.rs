@@ -271,6 +271,51 @@ fn not_wasm_and_core_modules_are_refused_distinctly() {
 }
 
 #[test]
+fn a_component_on_a_wit_version_the_host_does_not_run_is_refused_naming_its_import() {
+    // Its solution interface uses its own version's types, so the import check names them.
+    let bytes = std::fs::read(smelt_artifacts::hostile("wit-0.9.0")).unwrap();
+    assert_eq!(
+        runtime().load(&bytes).unwrap_err(),
+        Error::ForbiddenImport {
+            name: "smelt:solution/types@0.9.0".into()
+        }
+    );
+}
+
+#[test]
+fn a_component_claiming_0_2_0_with_0_1_0_shapes_is_refused_at_its_first_call() {
+    // It loads (wasmtime checks an export's types when it is instantiated, not when loaded);
+    // every call, starting with the upload's `describe`, is refused as an invalid component.
+    let bytes = std::fs::read(smelt_artifacts::hostile("wit-0.2.0-misshapen")).unwrap();
+    let plugin = runtime().load(&bytes).unwrap();
+    assert_eq!(plugin.wit_version(), "0.2.0");
+    let expected = "does not export smelt:solution/solution as its WIT version defines it: \
+                    failed to convert function to given type";
+    let Err(Error::InvalidComponent(message)) = plugin.describe() else {
+        panic!("describe of a misshapen component");
+    };
+    assert!(message.starts_with(expected), "{message}");
+    assert!(
+        message.contains("case text: expected `record` found `list`"),
+        "{message}"
+    );
+    for error in [
+        plugin
+            .run(&hostile_input(), &Limits::default())
+            .output
+            .unwrap_err(),
+        crate::on_async_thread(plugin.run_async(&hostile_input(), &Limits::default()))
+            .output
+            .unwrap_err(),
+    ] {
+        assert!(
+            matches!(&error, Error::InvalidComponent(m) if m.starts_with(expected)),
+            "{error:?}"
+        );
+    }
+}
+
+#[test]
 fn usage_is_reported() {
     let plugin = load(smelt_artifacts::plugin("dye-lot-color-qc"));
     let d = plugin.describe().unwrap();
