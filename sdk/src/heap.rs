@@ -3,8 +3,8 @@
 //!
 //! Inside the sandbox the standard library's allocator is wasi-libc's `dlmalloc`: general and
 //! compact, but every call walks bins, splits and coalesces. A solution's allocations are mostly
-//! short strings and small vectors, and the host adds one allocation per string of every text
-//! column it copies in (it calls the component's `cabi_realloc` for each). Here a block of up
+//! short strings and small vectors (on WIT 0.1.0 the host also made one allocation per string
+//! of every text column it copied in; on 0.2.0 a column is two allocations). Here a block of up
 //! to [`MAX_SMALL`] bytes (alignment up to [`ALIGN`]) takes the head of its size class's free
 //! list, or else the next bytes of the current chunk; freeing pushes it back on that list, so a
 //! loop that allocates and frees reuses the same blocks. Rust passes the layout to `dealloc`

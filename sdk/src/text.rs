@@ -205,8 +205,8 @@ fn bad_index(column: &TextColumn, i: usize) -> ! {
     }
 }
 
-/// Collects values into one column. The values are gathered first (a `Vec<String>` in place,
-/// without copying) so that the text is allocated once, at its exact size; to build a column
+/// Collects values into one column. The values are gathered into a `Vec` first (no copy when
+/// they come from a `Vec`'s own iterator) so that the text is allocated once, at its exact size; to build a column
 /// without holding every value at once, [`push`](TextColumn::push) them.
 ///
 /// # Panics
@@ -249,7 +249,11 @@ impl From<Vec<String>> for TextColumn {
 /// ```
 impl<S: AsRef<str>> From<&[S]> for TextColumn {
     fn from(values: &[S]) -> Self {
-        let bytes = values.iter().map(|v| v.as_ref().len()).sum();
+        // Summed without wrapping (many values may be one long `&str` on a 32-bit target).
+        let bytes = values
+            .iter()
+            .try_fold(0usize, |sum, v| sum.checked_add(v.as_ref().len()))
+            .unwrap_or(usize::MAX);
         end_of(bytes);
         let mut column = TextColumn::with_capacity(values.len(), bytes);
         for value in values {
