@@ -8,6 +8,7 @@ pub mod chart;
 pub mod constants;
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use chart::{
     ChartKind, RuleSet, SubgroupStats, capability, control_limits, overall, run_rules,
@@ -488,7 +489,7 @@ struct Group {
 
 /// Groups rows by subgroup id, subgroups in order of first appearance.
 fn group_rows(ids: &TextColumn) -> Vec<Group> {
-    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut index: HashMap<&str, usize, BuildHasherDefault<Fnv1a>> = HashMap::default();
     let mut groups: Vec<Group> = Vec::new();
     let mut previous: Option<(&str, usize)> = None;
     for (row, id) in ids.iter().enumerate() {
@@ -499,7 +500,11 @@ fn group_rows(ids: &TextColumn) -> Vec<Group> {
                 let next = groups.len();
                 let g = *index.entry(id).or_insert(next);
                 if g == next {
-                    groups.push(Group { rows: Vec::new() });
+                    // Subgroups are nearly always of one size: room for the last one's.
+                    let size = groups.last().map_or(1, |last: &Group| last.rows.len());
+                    groups.push(Group {
+                        rows: Vec::with_capacity(size),
+                    });
                 }
                 previous = Some((id, g));
                 g
@@ -508,6 +513,30 @@ fn group_rows(ids: &TextColumn) -> Vec<Group> {
         groups[g].rows.push(row);
     }
     groups
+}
+
+/// FNV-1a over the subgroup ids: short keys, hashed once per subgroup. (The input is the
+/// caller's own data and a call is bounded by its fuel, so std's flood-resistant SipHash buys
+/// nothing here.)
+#[derive(Default)]
+struct Fnv1a(u64);
+
+impl Hasher for Fnv1a {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut hash = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &byte in bytes {
+            hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = hash;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 #[cfg(target_arch = "wasm32")]
