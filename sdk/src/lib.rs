@@ -65,6 +65,7 @@
 #![deny(missing_docs)]
 
 // The component's allocator; natively only its tests (the host's allocator serves native code).
+pub mod hash;
 #[cfg(any(
     test,
     all(

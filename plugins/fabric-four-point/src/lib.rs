@@ -6,9 +6,8 @@
 
 pub mod points;
 
-use std::collections::HashMap;
-
 use points::{Defect, DefectKind, Units, per_100_m2, per_100_sq_yd, score_roll};
+use smelt_sdk::hash::NameMap;
 use smelt_sdk::prelude::*;
 
 /// The smelt solution.
@@ -62,7 +61,7 @@ fn read_rolls(input: &Input) -> Result<Rolls<'_>, SolutionError> {
     let names = table.text("roll")?;
     let lengths = table.float64("length")?;
     let widths = table.float64("width")?;
-    let mut seen = HashMap::with_capacity(rows);
+    let mut seen = NameMap::with_capacity_and_hasher(rows, Default::default());
     let mut rolls = Rolls {
         names,
         length: Vec::with_capacity(rows),
@@ -104,7 +103,7 @@ fn read_defects(
             "table `defects`: {rows} rows, at most {MAX_DEFECTS} per call"
         )));
     }
-    let index: HashMap<&str, usize> = rolls
+    let index: NameMap<&str, usize> = rolls
         .names
         .iter()
         .enumerate()

@@ -311,7 +311,7 @@ impl Solution for OeeCalculator {
         let mut output = Output::new();
         let mut by_shift = Columns::with_capacity(rows);
         let mut machine_names = TextColumn::new();
-        let mut machine_index = std::collections::HashMap::new();
+        let mut machine_index = smelt_sdk::hash::NameMap::default();
         let mut machine_totals: Vec<(i64, Oee)> = Vec::new();
         let mut plant = Oee::default();
         for row in 0..rows {

@@ -7,13 +7,11 @@
 pub mod chart;
 pub mod constants;
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
 use chart::{
     ChartKind, RuleSet, SubgroupStats, capability, control_limits, overall, run_rules,
     subgroup_stats,
 };
+use smelt_sdk::hash::NameMap;
 use smelt_sdk::prelude::*;
 
 /// The smelt solution.
@@ -489,7 +487,7 @@ struct Group {
 
 /// Groups rows by subgroup id, subgroups in order of first appearance.
 fn group_rows(ids: &TextColumn) -> Vec<Group> {
-    let mut index: HashMap<&str, usize, BuildHasherDefault<Fnv1a>> = HashMap::default();
+    let mut index: NameMap<&str, usize> = NameMap::default();
     let mut groups: Vec<Group> = Vec::new();
     let mut previous: Option<(&str, usize)> = None;
     for (row, id) in ids.iter().enumerate() {
@@ -513,30 +511,6 @@ fn group_rows(ids: &TextColumn) -> Vec<Group> {
         groups[g].rows.push(row);
     }
     groups
-}
-
-/// FNV-1a over the subgroup ids: short keys, hashed once per subgroup. (The input is the
-/// caller's own data and a call is bounded by its fuel, so std's flood-resistant SipHash buys
-/// nothing here.)
-#[derive(Default)]
-struct Fnv1a(u64);
-
-impl Hasher for Fnv1a {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut hash = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for &byte in bytes {
-            hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = hash;
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
 }
 
 #[cfg(target_arch = "wasm32")]
