@@ -1,6 +1,7 @@
 //! JSON input checked against a descriptor: every problem is reported with the table, column,
 //! row or param it concerns, before any guest code runs.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 
 use indexmap::IndexMap;
@@ -620,7 +621,7 @@ impl<'de> Shape<'de> for ColumnSeed<'_> {
         )
     }
     fn seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ColumnValues, A::Error> {
-        let bad = |row: usize, item: &Scalar, expected: &str| -> A::Error {
+        let bad = |row: usize, item: &Scalar<'_>, expected: &str| -> A::Error {
             self.reader.refuse(format!(
                 "table `{}`, column `{}`, row {row}: expected {expected}, found {}",
                 self.table,
@@ -630,7 +631,7 @@ impl<'de> Shape<'de> for ColumnSeed<'_> {
         };
         let mut row = 0;
         let mut next = || {
-            let item = seq.next_element::<Scalar>();
+            let item = seq.next_element::<Scalar<'de>>();
             row += 1;
             item.map(|item| item.map(|item| (row - 1, item)))
         };
@@ -724,8 +725,9 @@ impl<'de> Shape<'de> for ParamsSeed<'_> {
 }
 
 /// One element of a column as read: its value when it is a scalar, its kind otherwise (the
-/// nested value is skipped).
-enum Scalar {
+/// nested value is skipped). Text is borrowed from the body where the encoding allows (JSON
+/// without escapes, CBOR), so a text cell costs no allocation of its own.
+enum Scalar<'de> {
     Null,
     Bool(bool),
     Int(i64),
@@ -734,12 +736,12 @@ enum Scalar {
     /// NaN or an infinity: not in JSON, but binary encodings (CBOR) carry them; refused
     /// wherever a number is expected, as the CSV reader refuses them.
     NonFinite,
-    Text(String),
+    Text(Cow<'de, str>),
     Array,
     Object,
 }
 
-impl Scalar {
+impl Scalar<'_> {
     fn kind(&self) -> &'static str {
         match self {
             Scalar::Null => "null",
@@ -754,8 +756,8 @@ impl Scalar {
     }
 }
 
-impl<'de> Deserialize<'de> for Scalar {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Scalar, D::Error> {
+impl<'de> Deserialize<'de> for Scalar<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Scalar<'de>, D::Error> {
         deserializer.deserialize_any(ScalarVisitor)
     }
 }
@@ -763,41 +765,44 @@ impl<'de> Deserialize<'de> for Scalar {
 struct ScalarVisitor;
 
 impl<'de> Visitor<'de> for ScalarVisitor {
-    type Value = Scalar;
+    type Value = Scalar<'de>;
 
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("a JSON value")
     }
-    fn visit_unit<E>(self) -> Result<Scalar, E> {
+    fn visit_unit<E>(self) -> Result<Scalar<'de>, E> {
         Ok(Scalar::Null)
     }
-    fn visit_bool<E>(self, v: bool) -> Result<Scalar, E> {
+    fn visit_bool<E>(self, v: bool) -> Result<Scalar<'de>, E> {
         Ok(Scalar::Bool(v))
     }
-    fn visit_i64<E>(self, v: i64) -> Result<Scalar, E> {
+    fn visit_i64<E>(self, v: i64) -> Result<Scalar<'de>, E> {
         Ok(Scalar::Int(v))
     }
-    fn visit_u64<E>(self, v: u64) -> Result<Scalar, E> {
+    fn visit_u64<E>(self, v: u64) -> Result<Scalar<'de>, E> {
         Ok(Scalar::UInt(v))
     }
-    fn visit_f64<E>(self, v: f64) -> Result<Scalar, E> {
+    fn visit_f64<E>(self, v: f64) -> Result<Scalar<'de>, E> {
         Ok(if v.is_finite() {
             Scalar::Float(v)
         } else {
             Scalar::NonFinite
         })
     }
-    fn visit_str<E>(self, v: &str) -> Result<Scalar, E> {
-        Ok(Scalar::Text(v.to_owned()))
+    fn visit_str<E>(self, v: &str) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Text(Cow::Owned(v.to_owned())))
     }
-    fn visit_string<E>(self, v: String) -> Result<Scalar, E> {
-        Ok(Scalar::Text(v))
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Text(Cow::Borrowed(v)))
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Scalar, A::Error> {
+    fn visit_string<E>(self, v: String) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Text(Cow::Owned(v)))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Scalar<'de>, A::Error> {
         while seq.next_element::<IgnoredAny>()?.is_some() {}
         Ok(Scalar::Array)
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scalar, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scalar<'de>, A::Error> {
         while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
         Ok(Scalar::Object)
     }
