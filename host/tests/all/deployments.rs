@@ -29,22 +29,18 @@ pub(crate) async fn publish_0_1_1(server: &Server, provider: &str) -> (StatusCod
     for vector in &mut vectors.vectors {
         vector.input["params"]["kl"] = json!(1.0);
     }
-    let form = reqwest::multipart::Form::new()
-        .text("manifest", manifest)
-        .part("component", reqwest::multipart::Part::bytes(wasm))
-        .text("vectors", serde_json::to_string(&vectors).unwrap());
-    let response = server
-        .request(
-            Method::PUT,
-            "/v1/packages/dye-lot-color-qc/0.1.1",
-            Some(provider),
-        )
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    (status, response.json().await.unwrap_or(Value::Null))
+    let vectors = serde_json::to_string(&vectors).unwrap();
+    let (name, version) = ("dye-lot-color-qc", "0.1.1");
+    crate::publish_with_vectors(
+        server,
+        provider,
+        name,
+        version,
+        &manifest,
+        wasm,
+        Some(vectors),
+    )
+    .await
 }
 
 async fn decide(server: &Server, reviewer: &str, version: &str, decision: &str) {
@@ -981,25 +977,11 @@ wall_ms = 1000
         "expected": {"tables": names},
         "tolerance": 0.0,
     }]});
-    let form = reqwest::multipart::Form::new()
-        .text("manifest", manifest)
-        .part(
-            "component",
-            reqwest::multipart::Part::bytes(std::fs::read(smelt_artifacts::echo(version)).unwrap()),
-        )
-        .text("vectors", vectors.to_string());
-    let response = server
-        .request(
-            Method::PUT,
-            &format!("/v1/packages/echo/{version}"),
-            Some(provider),
-        )
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    let body: Value = response.json().await.unwrap_or(Value::Null);
+    let wasm = std::fs::read(smelt_artifacts::echo(version)).unwrap();
+    let vectors = Some(vectors.to_string());
+    let (status, body) =
+        crate::publish_with_vectors(server, provider, "echo", version, &manifest, wasm, vectors)
+            .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     crate::decide(server, reviewer, "echo", version, "approve").await;
     let path = format!("/v1/packages/echo/{version}");

@@ -155,7 +155,8 @@ pub fn with_custom_section(mut wasm: Vec<u8>, payload: &[u8]) -> Vec<u8> {
     wasm
 }
 
-/// Sends a publish; returns status and body.
+/// Sends a publish, with the example package's vectors when `name` is one; returns status and
+/// body.
 pub async fn publish(
     server: &Server,
     token: &str,
@@ -164,10 +165,24 @@ pub async fn publish(
     manifest: &str,
     component: Vec<u8>,
 ) -> (StatusCode, Value) {
+    let vectors = vectors_for(name);
+    publish_with_vectors(server, token, name, version, manifest, component, vectors).await
+}
+
+/// Sends a publish with `vectors` (a vector bundle's JSON), if any; returns status and body.
+pub async fn publish_with_vectors(
+    server: &Server,
+    token: &str,
+    name: &str,
+    version: &str,
+    manifest: &str,
+    component: Vec<u8>,
+    vectors: Option<String>,
+) -> (StatusCode, Value) {
     let mut form = reqwest::multipart::Form::new()
         .text("manifest", manifest.to_owned())
         .part("component", reqwest::multipart::Part::bytes(component));
-    if let Some(vectors) = vectors_for(name) {
+    if let Some(vectors) = vectors {
         form = form.text("vectors", vectors);
     }
     let response = server
