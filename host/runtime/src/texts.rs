@@ -80,6 +80,16 @@ impl Texts {
         Ok(Texts { data, ends })
     }
 
+    /// A column of `values`, sized once, or says that it would pass [`MAX_TEXT_BYTES`].
+    pub fn try_from_values<S: AsRef<str>>(values: &[S]) -> Result<Texts, String> {
+        let bytes = values.iter().map(|v| v.as_ref().len()).sum();
+        let mut texts = Texts::with_capacity(values.len(), bytes);
+        for value in values {
+            texts.push(value.as_ref())?;
+        }
+        Ok(texts)
+    }
+
     /// Appends a value, or says that the column would pass [`MAX_TEXT_BYTES`].
     #[inline]
     pub fn push(&mut self, value: &str) -> Result<(), String> {
@@ -152,21 +162,15 @@ impl Index<usize> for Texts {
 impl<S: AsRef<str>> FromIterator<S> for Texts {
     fn from_iter<I: IntoIterator<Item = S>>(values: I) -> Self {
         let mut texts = Texts::new();
-        for value in values {
-            if let Err(e) = texts.push(value.as_ref()) {
-                panic!("{e}");
-            }
-        }
+        texts.extend(values);
         texts
     }
 }
 
+/// Joins values made by the host; panics past [`MAX_TEXT_BYTES`], as `collect` does.
 impl From<Vec<String>> for Texts {
     fn from(values: Vec<String>) -> Self {
-        let bytes = values.iter().map(String::len).sum();
-        let mut texts = Texts::with_capacity(values.len(), bytes);
-        texts.extend(&values);
-        texts
+        Texts::try_from_values(&values).unwrap_or_else(|e| panic!("{e}"))
     }
 }
 

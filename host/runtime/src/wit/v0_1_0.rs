@@ -22,11 +22,7 @@ fn text_param<'a>(view: &'a TextView<'a>) -> &'a [&'a str] {
 /// joined into one column (a guest's output cannot reach [`model::MAX_TEXT_BYTES`] in its
 /// memory, but the message would say so).
 fn text_from(values: Vec<String>) -> Result<model::Texts, String> {
-    let mut texts = model::Texts::with_capacity(values.len(), values.iter().map(String::len).sum());
-    for value in &values {
-        texts.push(value)?;
-    }
-    Ok(texts)
+    model::Texts::try_from_values(&values)
 }
 
 super::conversions!();
