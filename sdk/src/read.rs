@@ -82,12 +82,7 @@ macro_rules! column_accessor {
         pub fn $fn(&self, column: &str) -> Result<&'a [$ty], SolutionError> {
             match &self.column(column)?.values {
                 ColumnValues::$variant(values) => Ok(values),
-                other => Err(SolutionError::InvalidInput(format!(
-                    "table `{}`, column `{column}`: expected {}, found {}",
-                    self.table.name,
-                    ValueType::$variant.name(),
-                    type_name(other)
-                ))),
+                other => Err(self.wrong_type(column, ValueType::$variant, other)),
             }
         }
     };
@@ -172,12 +167,18 @@ impl<'a> TableRef<'a> {
                     self.table.name
                 ))),
             },
-            other => Err(SolutionError::InvalidInput(format!(
-                "table `{}`, column `{column}`: expected text, found {}",
-                self.table.name,
-                type_name(other)
-            ))),
+            other => Err(self.wrong_type(column, ValueType::Text, other)),
         }
+    }
+
+    /// `invalid-input`: `column` holds `found` where `expected` was asked for.
+    fn wrong_type(&self, column: &str, expected: ValueType, found: &ColumnValues) -> SolutionError {
+        SolutionError::InvalidInput(format!(
+            "table `{}`, column `{column}`: expected {}, found {}",
+            self.table.name,
+            expected.name(),
+            type_name(found)
+        ))
     }
     column_accessor!(
         /// The `boolean` column `column`, or `invalid-input` naming the table and column.
