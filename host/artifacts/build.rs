@@ -38,6 +38,7 @@ const HOSTILE: &[&str] = &[
     "sleep",
     "escape-names",
     "broken-text",
+    "snoop",
     "on-cue",
     "dye-lot-v0-1-1",
 ];

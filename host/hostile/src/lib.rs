@@ -280,6 +280,56 @@ fn filesystem() -> Result<(), SolutionError> {
     }
 }
 
+/// Linear memory the `snoop` component reads and marks: more than the host keeps resident
+/// between calls (`smelt_runtime::MEMORY_KEEP_RESIDENT`, 16 MiB), so both ways a slot's memory
+/// is reset are looked at, the pages zeroed by hand and those given back to the kernel.
+pub const SNOOP_BYTES: usize = 24 << 20;
+
+/// With `snoop`, `run` looks for what an earlier call left behind in its memory slot: it grows
+/// linear memory by [`SNOOP_BYTES`] behind its allocator's back, counts the bytes there that
+/// are not zero, marks them all with `0xA5` for the next call to find, and counts again. `out.x`
+/// is `[not zero before, not zero after marking, the region's first address]`: the first must
+/// be 0 on every call, the second proves the count sees a mark, and equal addresses across
+/// calls show each call looked where the one before wrote.
+#[cfg(feature = "snoop")]
+fn misbehave(_x: &[f64]) -> Result<Option<Output>, SolutionError> {
+    let (before, after, start) = snoop()?;
+    Ok(Some(
+        Output::new().with_table(
+            TableBuilder::new("out")
+                .float64("x", vec![before as f64, after as f64, start as f64])
+                .build(),
+        ),
+    ))
+}
+
+#[cfg(all(target_arch = "wasm32", feature = "snoop"))]
+fn snoop() -> Result<(usize, usize, usize), SolutionError> {
+    const PAGE: usize = 64 << 10;
+    let old = core::arch::wasm32::memory_grow(0, SNOOP_BYTES / PAGE);
+    if old == usize::MAX {
+        return Err(SolutionError::Unsupported(format!(
+            "memory.grow by {SNOOP_BYTES} bytes was refused"
+        )));
+    }
+    let start = old * PAGE;
+    // SAFETY: the pages were grown just now and the allocator never saw them, so nothing else
+    // refers to them; linear memory is never shared between threads here.
+    let region = unsafe { core::slice::from_raw_parts_mut(start as *mut u8, SNOOP_BYTES) };
+    let not_zero = |region: &[u8]| region.iter().filter(|&&b| b != 0).count();
+    let before = not_zero(region);
+    region.fill(0xA5);
+    let after = not_zero(std::hint::black_box(region));
+    Ok((before, after, start))
+}
+
+#[cfg(all(not(target_arch = "wasm32"), feature = "snoop"))]
+fn snoop() -> Result<(usize, usize, usize), SolutionError> {
+    Err(SolutionError::Unsupported(
+        "snoop reads wasm linear memory".into(),
+    ))
+}
+
 #[cfg(feature = "on-cue")]
 fn misbehave(x: &[f64]) -> Result<Option<Output>, SolutionError> {
     Cue::of(x).map(Cue::perform).transpose()
@@ -436,6 +486,7 @@ fn sleeper(_x: &[f64]) {}
     feature = "filesystem",
     feature = "sleep",
     feature = "broken-text",
+    feature = "snoop",
     feature = "on-cue"
 )))]
 fn misbehave(_x: &[f64]) -> Result<Option<Output>, SolutionError> {

@@ -6,7 +6,10 @@
 //! same data). Native and wasm runs alternate; the best of several runs of each is kept, in CPU
 //! time of the calling thread (the machine is shared, and wall time measures the other jobs as
 //! much as the run; the wall-time ratio is printed last for comparison). A third column runs
-//! the same component with fuel metering switched off, to show what metering costs.
+//! the same component with fuel metering switched off, to show what metering costs. The line
+//! under each plugin counts page faults per call and runs the component once more on a runtime
+//! that keeps only 2 MiB of a slot's memory resident between calls (the setting before
+//! `MEMORY_KEEP_RESIDENT` grew), so the effect of keeping memory is measured in the same run.
 //!
 //! `cargo bench --workspace --bench native` (SMELT_BENCH_RUNS sets the runs, default 5;
 //! SMELT_BENCH_SCALE multiplies the input sizes, default 1.0; SMELT_BENCH_ONLY=<plugin> runs one
@@ -223,6 +226,12 @@ fn main() {
         ..smelt_runtime::RuntimeConfig::default()
     })
     .expect("runtime without fuel");
+    const COLD_KEEP: usize = 2 << 20;
+    let cold = Runtime::with_config(&smelt_runtime::RuntimeConfig {
+        memory_keep_resident: COLD_KEEP,
+        ..smelt_runtime::RuntimeConfig::default()
+    })
+    .expect("runtime keeping 2 MiB");
     let limits = Limits {
         memory_bytes: 1 << 30,
         output_bytes: 1 << 30,
@@ -247,11 +256,16 @@ fn main() {
         let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let plugin = runtime.load(&bytes).expect("load");
         let bare = unmetered.load(&bytes).expect("load without fuel");
+        let cold_plugin = cold.load(&bytes).expect("load keeping 2 MiB");
         let descriptor = plugin.describe().expect("describe");
         let input = input_from_json(&json, &descriptor)
             .unwrap_or_else(|e| panic!("{name}: bench input: {e}"));
-        let (mut native_best, mut wasm_best, mut bare_best) =
-            (Best::default(), Best::default(), Best::default());
+        let (mut native_best, mut wasm_best, mut bare_best, mut cold_best) = (
+            Best::default(),
+            Best::default(),
+            Best::default(),
+            Best::default(),
+        );
         let mut fuel = 0;
         for _ in 0..runs {
             let output = native_best.time(|| native(sdk_input(&input)));
@@ -264,6 +278,10 @@ fn main() {
             let run = bare_best.time(|| bare.run(&input, &limits));
             run.output
                 .unwrap_or_else(|e| panic!("{name} in wasm without fuel: {e}"));
+
+            let run = cold_best.time(|| cold_plugin.run(&input, &limits));
+            run.output
+                .unwrap_or_else(|e| panic!("{name} in wasm keeping 2 MiB: {e}"));
         }
         let ms = |d: Duration| d.as_secs_f64() * 1e3;
         let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();
@@ -279,13 +297,25 @@ fn main() {
             ratio(bare_best.cpu, native_best.cpu),
             ratio(wasm_best.wall, native_best.wall),
         );
+        println!(
+            "{:<20} page faults a call: native {}, wasm {} ({} MiB kept resident); with {} MiB kept: {} faults, {:.3} ms, {:.2}×",
+            "",
+            native_best.faults,
+            wasm_best.faults,
+            smelt_runtime::MEMORY_KEEP_RESIDENT >> 20,
+            COLD_KEEP >> 20,
+            cold_best.faults,
+            ms(cold_best.cpu),
+            ratio(cold_best.cpu, native_best.cpu),
+        );
     }
 }
 
-/// The least CPU time and the least wall time over the runs of one side.
+/// The least CPU time, wall time and page faults over the runs of one side.
 struct Best {
     cpu: Duration,
     wall: Duration,
+    faults: i64,
 }
 
 impl Default for Best {
@@ -293,19 +323,31 @@ impl Default for Best {
         Best {
             cpu: Duration::MAX,
             wall: Duration::MAX,
+            faults: i64::MAX,
         }
     }
 }
 
 impl Best {
-    /// Runs `f` once on this thread, keeping the least CPU and wall time seen.
+    /// Runs `f` once on this thread, keeping the least CPU time, wall time and faults seen.
     fn time<T>(&mut self, f: impl FnOnce() -> T) -> T {
-        let (cpu, wall) = (thread_cpu(), Instant::now());
+        let (cpu, wall, faults) = (thread_cpu(), Instant::now(), thread_faults());
         let result = f();
         self.cpu = self.cpu.min(thread_cpu().saturating_sub(cpu));
+        self.faults = self.faults.min(thread_faults() - faults);
         self.wall = self.wall.min(wall.elapsed());
         result
     }
+}
+
+/// Page faults (minor) taken by the calling thread so far.
+fn thread_faults() -> i64 {
+    // SAFETY: `rusage` is plain integers, for which zero is valid, and getrusage only writes
+    // the struct it is given.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let rc = unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut usage) };
+    assert_eq!(rc, 0, "getrusage(RUSAGE_THREAD)");
+    usage.ru_minflt
 }
 
 /// CPU time (user + system) of the calling thread. Both sides run on it (a wasm call runs on

@@ -80,6 +80,14 @@ pub struct RuntimeConfig {
     /// Meter every call in fuel (the basis of usage, cost and the fuel limit). Only benchmarks
     /// turn it off, to measure what metering costs; calls then report 0 fuel.
     pub fuel_metering: bool,
+    /// How much of a pooled slot's linear memory stays resident between calls, where the kernel
+    /// has `PAGEMAP_SCAN` (Linux 6.7+): the pages a call wrote, up to this size, are zeroed by
+    /// hand when its instance ends instead of given back to the kernel, so the next call in
+    /// the slot takes no page faults on them (see [`MEMORY_KEEP_RESIDENT`]). Only the pages
+    /// written are zeroed, so a small call's reset stays small. The host's resident memory
+    /// can grow by up to this much per warm slot (at most [`WARM_SLOTS`] beyond the slots in
+    /// use).
+    pub memory_keep_resident: usize,
 }
 
 impl Default for RuntimeConfig {
@@ -96,6 +104,7 @@ impl Default for RuntimeConfig {
             pool_slots: 128,
             cache_dir: None,
             fuel_metering: true,
+            memory_keep_resident: MEMORY_KEEP_RESIDENT,
         }
     }
 }
@@ -397,13 +406,24 @@ const MAX_POOLED_MEMORY: usize = 1 << 30;
 /// Largest table a pooled slot can hold: the default [`Limits::table_elements`].
 const MAX_POOLED_TABLE: usize = 100_000;
 
-/// How much of a pooled linear memory's written pages are reset by hand, and kept resident,
-/// when its instance ends, where the kernel has `PAGEMAP_SCAN` (Linux 6.7+) to find them. A
-/// small call's slot is then ready again without an `madvise`, whose TLB shoot-down interrupts
-/// every core running this process, on every call. Without the scan nothing is kept: the
-/// first bytes would be memset whether written or not (1 MiB cost 30 µs a call in the
-/// overhead bench, p50 1.31× bare wasmtime vs 1.02× with `madvise` resets).
-const MEMORY_KEEP_RESIDENT: usize = 2 << 20;
+/// The default of [`RuntimeConfig::memory_keep_resident`]: how much of a pooled linear
+/// memory's written pages are reset by hand, and kept resident, when its instance ends, where
+/// the kernel has `PAGEMAP_SCAN` (Linux 6.7+) to find them.
+///
+/// - A small call's slot is then ready again without an `madvise`, whose TLB shoot-down
+///   interrupts every core running this process, on every call. Without the scan nothing is
+///   kept: the first bytes would be memset whether written or not (1 MiB cost 30 µs a call in
+///   the overhead bench, p50 1.31× bare wasmtime vs 1.02× with `madvise` resets).
+/// - A large call's next run in the slot takes no page fault on what it kept: oee on 100,000
+///   shifts writes 13.8 MB and took 3,370 page faults a call with 2 MiB kept, none with this
+///   (BENCHMARKS.md §2).
+pub const MEMORY_KEEP_RESIDENT: usize = 16 << 20;
+/// Slots the pool keeps warm (their module's image mapped, their kept memory resident) beyond
+/// those in use. Past it the least recently used warm slot is taken for another module, so
+/// the slots ever used are the most instances alive at once plus this, and so is the
+/// memory kept resident: about (run slots + describes + this) × [`MEMORY_KEEP_RESIDENT`] at
+/// worst.
+pub const WARM_SLOTS: u32 = 16;
 
 const RANDOM_SEED: u64 = 0x5eed_5e1f;
 /// Largest random-bytes request a guest may make (bytes).
@@ -690,12 +710,13 @@ impl Runtime {
                 .max_memory_size(MAX_POOLED_MEMORY)
                 .table_elements(MAX_POOLED_TABLE)
                 .table_keep_resident(64 << 10)
+                .max_unused_warm_slots(WARM_SLOTS)
                 // `run_async` runs each call on a fiber stack from the pool (not zeroed, so
                 // not decommitted between calls).
                 .total_stacks(slots);
             if PoolingAllocationConfig::is_pagemap_scan_available() {
                 pool.pagemap_scan(wasmtime::Enabled::Yes)
-                    .linear_memory_keep_resident(MEMORY_KEEP_RESIDENT);
+                    .linear_memory_keep_resident(config.memory_keep_resident);
             }
             wasm.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         }

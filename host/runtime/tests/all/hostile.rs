@@ -519,3 +519,49 @@ fn compile_bomb_cost_without_the_limits() {
         "{loaded:?}"
     );
 }
+
+/// Every call starts from zeroed memory, whichever way its pooled slot was reset: the pages
+/// the last call wrote within `MEMORY_KEEP_RESIDENT` are zeroed by hand, the rest given back to
+/// the kernel. One slot, so each call runs where the one before ran; `snoop` reads and marks
+/// 24 MiB (both kinds of page) and reports what it found.
+#[test]
+fn a_call_finds_nothing_an_earlier_call_left_in_its_memory_slot() {
+    let bytes = std::fs::read(smelt_artifacts::hostile("snoop")).unwrap();
+    let input = hostile_input();
+    for keep in [smelt_runtime::MEMORY_KEEP_RESIDENT, 2 << 20, 0] {
+        let runtime = smelt_runtime::Runtime::with_config(&smelt_runtime::RuntimeConfig {
+            pool_slots: 1,
+            memory_keep_resident: keep,
+            ..smelt_runtime::RuntimeConfig::default()
+        })
+        .unwrap();
+        let plugin = runtime.load(&bytes).unwrap();
+        let mut starts = Vec::new();
+        for call in 0..3 {
+            let output = if call == 1 {
+                crate::on_async_thread(plugin.run_async(&input, &Limits::default()))
+            } else {
+                plugin.run(&input, &Limits::default())
+            }
+            .output
+            .unwrap_or_else(|e| panic!("keeping {keep} bytes, call {call}: {e}"));
+            let smelt_runtime::ColumnValues::Float64(x) = &output.tables["out"]["x"] else {
+                panic!("out.x is not float64");
+            };
+            let [before, after, start] = x[..] else {
+                panic!("out.x has {} values", x.len());
+            };
+            assert_eq!(
+                before, 0.0,
+                "keeping {keep} bytes, call {call} found bytes an earlier call left"
+            );
+            // Every byte of the region (the component's SNOOP_BYTES) carries the mark.
+            assert_eq!(after, (24 << 20) as f64, "the mark was not seen");
+            starts.push(start);
+        }
+        assert!(
+            starts.iter().all(|&s| s == starts[0]),
+            "the calls looked at different addresses: {starts:?}"
+        );
+    }
+}
