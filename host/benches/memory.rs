@@ -1,14 +1,16 @@
 //! Issue 10, target 7: the resident memory (VmRSS, /proc/<pid>/status) of the real
 //! `smelt serve`: idle with no component, idle with 100 distinct components compiled and
 //! cached (each published, approved and run once), and under the HTTP load of target 3
-//! (32 connections of colour-QC trials).
+//! (32 connections of colour-QC trials), then after one large trial (100,000 batches) on each
+//! of 32 components, which is what the pool's memory kept resident between calls costs.
 //!
 //! The 100 components are the colour-QC example with 100 different custom sections appended
 //! (100 digests, each compiled separately), published straight into the registry under 100
 //! names before the server starts, then approved and tried over HTTP.
 //!
 //! `cargo bench --workspace --bench memory` (`SMELT_BENCH_COMPONENTS`, default 100;
-//! `SMELT_BENCH_SECS`, default 10; `SMELT_BENCH_CONNS`, default 32).
+//! `SMELT_BENCH_SECS`, default 10; `SMELT_BENCH_CONNS`, default 32; `SMELT_BENCH_KEEP_MIB`,
+//! the server's `--keep-resident-mib`).
 
 mod common;
 
@@ -81,7 +83,17 @@ fn main() {
     drop(registry);
 
     // One account may hold half the slots: 2 × conns lets every connection run at once.
-    let server = common::Server::start(&data, &["--max-runs", &(2 * conns).to_string()]);
+    // SMELT_BENCH_KEEP_MIB sets the server's --keep-resident-mib (default: the server's own).
+    let keep: Option<u32> = std::env::var("SMELT_BENCH_KEEP_MIB")
+        .ok()
+        .map(|v| v.parse().expect("SMELT_BENCH_KEEP_MIB: a number of MiB"));
+    let runs = (2 * conns).to_string();
+    let keep_arg = keep.map(|k| k.to_string());
+    let mut args = vec!["--max-runs", runs.as_str()];
+    if let Some(k) = &keep_arg {
+        args.extend(["--keep-resident-mib", k.as_str()]);
+    }
+    let server = common::Server::start(&data, &args);
     let pid = server.pid();
     let started_kib = settled_rss(pid);
     let rt = tokio::runtime::Runtime::new().expect("tokio runtime");
@@ -141,6 +153,37 @@ fn main() {
     let mut samples = sampler.join().expect("sampler");
     samples.sort_unstable();
     let after = settled_rss(pid);
+
+    // Large calls keep up to `MEMORY_KEEP_RESIDENT` of their pooled slot's memory resident,
+    // in at most the slots in use plus `WARM_SLOTS`: one trial of 100,000 batches (near the
+    // standard, so the answer stays small) on each of the first 32 components, one after
+    // another, each in a slot another component used before.
+    let large_rows = 100_000;
+    let large = json!({"tables": {
+        "standard": {"L": [50.0], "a": [2.5], "b": [0.0]},
+        "batches": {
+            "batch": (0..large_rows).map(|i| format!("B-{i:06}")).collect::<Vec<_>>(),
+            "L": (0..large_rows).map(|i| 50.0 + (i % 7) as f64 * 0.01).collect::<Vec<_>>(),
+            "a": vec![2.5; large_rows],
+            "b": vec![0.0; large_rows],
+        }
+    }});
+    let large_calls = names.len().min(32);
+    rt.block_on(async {
+        for name in &names[..large_calls] {
+            let response = http
+                .post(format!("{}/v1/trials", server.base))
+                .bearer_auth(&enterprise)
+                .json(&json!({"package": name, "version": "0.1.0", "input": large}))
+                .send()
+                .await
+                .expect("large trial");
+            let status = response.status().as_u16();
+            let body = response.text().await.unwrap_or_default();
+            assert_eq!(status, 200, "large trial of {name}: {body}");
+        }
+    });
+    let after_large = settled_rss(pid);
     let hwm = common::hwm_kib(pid);
     drop(server);
 
@@ -167,8 +210,14 @@ fn main() {
         mib(*samples.last().unwrap_or(&0))
     );
     println!(
-        "  idle again after the load                   {:7.1} MiB (VmHWM {:.1} MiB)",
+        "  idle again after the load                   {:7.1} MiB",
         mib(after),
-        mib(hwm)
+    );
+    println!(
+        "  after {large_calls} trials of {large_rows} batches, one per component  {:7.1} MiB (VmHWM {:.1} MiB; kept resident per warm slot at most {} MiB, warm slots beyond those in use {})",
+        mib(after_large),
+        mib(hwm),
+        keep.unwrap_or((smelt_runtime::MEMORY_KEEP_RESIDENT >> 20) as u32),
+        smelt_runtime::WARM_SLOTS,
     );
 }

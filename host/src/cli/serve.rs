@@ -25,6 +25,12 @@ pub struct ServeArgs {
     /// Publishes per token per minute; more are answered 429 with Retry-After.
     #[arg(long, env = "SMELT_PUBLISH_RATE", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub publish_rate: u32,
+    /// Memory of a sandbox slot kept resident between calls, in MiB: a large call's next run in
+    /// its slot then takes no page faults on it (the pages a call wrote are zeroed either way).
+    /// The server can hold up to this much per warm slot; 0 gives every page back after each
+    /// call.
+    #[arg(long, env = "SMELT_KEEP_RESIDENT_MIB", default_value_t = (smelt_runtime::MEMORY_KEEP_RESIDENT >> 20) as u32, value_parser = clap::value_parser!(u32).range(0..=1024))]
+    pub keep_resident_mib: u32,
     /// Log as JSON lines instead of text.
     #[arg(long, env = "SMELT_LOG_JSON")]
     pub log_json: bool,
@@ -37,6 +43,7 @@ impl ServeArgs {
         config.body_limit = self.body_limit;
         config.max_concurrent_runs = self.max_runs as usize;
         config.publishes_per_minute = self.publish_rate;
+        config.memory_keep_resident = (self.keep_resident_mib as usize) << 20;
         config
     }
 }

@@ -48,6 +48,9 @@ pub struct Config {
     pub publishes_per_minute: u32,
     /// Longest a component may take to compile.
     pub compile_timeout: Duration,
+    /// Bytes of a sandbox slot's memory kept resident between calls
+    /// (`smelt_runtime::RuntimeConfig::memory_keep_resident`).
+    pub memory_keep_resident: usize,
 }
 
 impl Config {
@@ -60,6 +63,7 @@ impl Config {
             max_concurrent_runs: 8,
             publishes_per_minute: 30,
             compile_timeout: Duration::from_secs(60),
+            memory_keep_resident: smelt_runtime::MEMORY_KEEP_RESIDENT,
         }
     }
 }
@@ -90,6 +94,7 @@ impl AppState {
             registry.clone(),
             config.compile_timeout,
             config.data.join("compiled"),
+            config.memory_keep_resident,
         )?;
         Ok(Arc::new(AppState {
             registry,

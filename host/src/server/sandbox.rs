@@ -36,15 +36,18 @@ pub struct Loaded {
 
 impl Sandbox {
     /// `cache_dir` keeps compiled components across restarts (written and trusted only by this
-    /// host: see `smelt_runtime::CacheStats`).
+    /// host: see `smelt_runtime::CacheStats`); `memory_keep_resident` is
+    /// [`RuntimeConfig::memory_keep_resident`].
     pub fn new(
         registry: Registry,
         compile_timeout: Duration,
         cache_dir: PathBuf,
+        memory_keep_resident: usize,
     ) -> anyhow::Result<Self> {
         Ok(Sandbox {
             runtime: Runtime::with_config(&RuntimeConfig {
                 cache_dir: Some(cache_dir),
+                memory_keep_resident,
                 ..RuntimeConfig::default()
             })?,
             registry,
@@ -275,6 +278,7 @@ mod tests {
             registry,
             Duration::from_secs(60),
             dir.path().join("compiled"),
+            smelt_runtime::MEMORY_KEEP_RESIDENT,
         )
         .unwrap();
         (dir, sandbox)
