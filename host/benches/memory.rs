@@ -29,6 +29,27 @@ fn settled_rss(pid: u32) -> u64 {
     common::rss_kib(pid)
 }
 
+/// A trial of `name` 0.1.0 on `input` over HTTP; its answer, which must be a 200.
+async fn trial(
+    http: &reqwest::Client,
+    server: &common::Server,
+    token: &str,
+    name: &str,
+    input: &Value,
+) -> Value {
+    let response = http
+        .post(format!("{}/v1/trials", server.base))
+        .bearer_auth(token)
+        .json(&json!({"package": name, "version": "0.1.0", "input": input}))
+        .send()
+        .await
+        .expect("trial");
+    let status = response.status().as_u16();
+    let body = response.text().await.unwrap_or_default();
+    assert_eq!(status, 200, "trial of {name}: {body}");
+    serde_json::from_str(&body).expect("trial JSON")
+}
+
 fn main() {
     let count: usize = common::env_or("SMELT_BENCH_COMPONENTS", 100);
     let secs: u64 = common::env_or("SMELT_BENCH_SECS", 10);
@@ -112,15 +133,7 @@ fn main() {
         let enterprise = common::account(&http, &server, "bench-factory", "enterprise").await;
         for name in &names {
             common::approve(&http, &server, &reviewer, name, "0.1.0").await;
-            let response = http
-                .post(format!("{}/v1/trials", server.base))
-                .bearer_auth(&enterprise)
-                .json(&json!({"package": name, "version": "0.1.0", "input": input}))
-                .send()
-                .await
-                .expect("trial");
-            assert_eq!(response.status().as_u16(), 200, "trial of {name}");
-            let body: Value = response.json().await.expect("trial JSON");
+            let body = trial(&http, &server, &enterprise, name, &input).await;
             assert!(body["output"]["tables"]["results"].is_object());
         }
         enterprise
@@ -171,16 +184,7 @@ fn main() {
     let large_calls = names.len().min(32);
     rt.block_on(async {
         for name in &names[..large_calls] {
-            let response = http
-                .post(format!("{}/v1/trials", server.base))
-                .bearer_auth(&enterprise)
-                .json(&json!({"package": name, "version": "0.1.0", "input": large}))
-                .send()
-                .await
-                .expect("large trial");
-            let status = response.status().as_u16();
-            let body = response.text().await.unwrap_or_default();
-            assert_eq!(status, 200, "large trial of {name}: {body}");
+            trial(&http, &server, &enterprise, name, &large).await;
         }
     });
     let after_large = settled_rss(pid);
