@@ -4,6 +4,10 @@
 //! All three run in this one process's run, call by call in turn, so the ratios hold on a
 //! noisy machine.
 //!
+//! A fourth exchange sets the floor: the same request bytes up and the same CBOR answer bytes
+//! down, with an axum server in this process that does no work (its own threads, loopback), so
+//! the part of the HTTP overhead that no server work can remove is measured in the same run.
+//!
 //! `cargo bench --workspace --bench invoke` (SMELT_BENCH_CALLS sets the count, default 300;
 //! SMELT_BENCH_ROWS the batches per call, default 1,000 — the figure).
 
@@ -33,6 +37,38 @@ fn input(rows: usize) -> Value {
     let a: Vec<f64> = (0..rows).map(|i| 2.5 + (i % 5) as f64 * 0.2).collect();
     let b: Vec<f64> = (0..rows).map(|i| -0.5 + (i % 3) as f64 * 0.25).collect();
     json!({"tables": {"standard": {"L": [50.0], "a": [2.5], "b": [0.0]}, "batches": {"batch": batch, "L": l, "a": a, "b": b}}})
+}
+
+/// An axum server on its own thread and two-worker runtime, answering `POST /exchange` with
+/// `answer` once it has read the body; its URL.
+fn start_floor_server(answer: bytes::Bytes) -> String {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let app = axum::Router::new().route(
+                "/exchange",
+                axum::routing::post(move |body: bytes::Bytes| async move {
+                    assert!(!body.is_empty());
+                    (
+                        [(axum::http::header::CONTENT_TYPE, "application/cbor")],
+                        answer,
+                    )
+                }),
+            );
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            sender.send(listener.local_addr().unwrap()).unwrap();
+            let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+                tcp.set_nodelay(true).unwrap();
+            });
+            axum::serve(listener, app).await.unwrap();
+        });
+    });
+    format!("http://{}/exchange", receiver.recv().unwrap())
 }
 
 fn main() {
@@ -120,6 +156,7 @@ fn main() {
     let (_, as_json) = http_call("application/json", &json_body);
     let (_, as_cbor) = http_call("application/cbor", &cbor_body);
     let as_json: Value = serde_json::from_slice(&as_json).unwrap();
+    let as_cbor_bytes = as_cbor.to_vec();
     let as_cbor: Value = cbor4ii::serde::from_slice(&as_cbor).unwrap();
     fn first_difference(a: &Value, b: &Value, path: String) -> Option<String> {
         match (a, b) {
@@ -139,17 +176,39 @@ fn main() {
         panic!("{d}");
     }
 
-    // The three alternate call by call, so the machine's load falls on all alike.
+    // The floor: an axum server on its own two-thread runtime that reads the body and answers
+    // the CBOR answer's bytes, doing nothing else.
+    let floor_url = start_floor_server(bytes::Bytes::from(as_cbor_bytes.clone()));
+    let floor_call = || {
+        rt.block_on(async {
+            let t = Instant::now();
+            let response = http
+                .post(&floor_url)
+                .header("content-type", "application/cbor")
+                .body(cbor_body.clone())
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status().as_u16(), 200);
+            let answer = response.bytes().await.unwrap();
+            assert_eq!(answer.len(), as_cbor_bytes.len());
+            t.elapsed()
+        })
+    };
+
+    // The four alternate call by call, so the machine's load falls on all alike.
     let mut direct = Vec::with_capacity(calls);
     let mut over_http = Vec::with_capacity(calls);
     let mut over_cbor = Vec::with_capacity(calls);
     // And the smallest exchange with the server, for the fixed cost of a round trip.
     let health = format!("{base}/healthz");
     let mut round_trip = Vec::with_capacity(calls);
+    let mut floor = Vec::with_capacity(calls);
     for i in 0..calls + 20 {
         let d = direct_call();
         let (h, _) = http_call("application/json", &json_body);
         let (c, _) = http_call("application/cbor", &cbor_body);
+        let f = floor_call();
         let r = rt.block_on(async {
             let t = Instant::now();
             let response = http.get(&health).send().await.unwrap();
@@ -160,6 +219,7 @@ fn main() {
             direct.push(d);
             over_http.push(h);
             over_cbor.push(c);
+            floor.push(f);
             round_trip.push(r);
         }
     }
@@ -251,6 +311,7 @@ fn main() {
     over_http.sort();
     over_cbor.sort();
     round_trip.sort();
+    floor.sort();
     let (d50, d99) = (percentile(&direct, 0.5), percentile(&direct, 0.99));
     let (h50, h99) = (percentile(&over_http, 0.5), percentile(&over_http, 0.99));
     let (c50, c99) = (percentile(&over_cbor, 0.5), percentile(&over_cbor, 0.99));
@@ -261,6 +322,11 @@ fn main() {
     println!(
         "an empty round trip (GET /healthz): p50 {:.3} ms",
         percentile(&round_trip, 0.5)
+    );
+    let f50 = percentile(&floor, 0.5);
+    println!(
+        "the same bytes up and down with a server doing no work: p50 {f50:.3} ms — the least any invocation over HTTP adds to the direct call: {:.2}×",
+        (d50 + f50) / d50
     );
     println!("direct in-process (JSON check + run): p50 {d50:.3} ms, p99 {d99:.3} ms");
     println!("HTTP invoke, JSON body and answer:    p50 {h50:.3} ms, p99 {h99:.3} ms");
