@@ -216,4 +216,25 @@ mod tests {
         );
         assert!(line.ends_with("(more: smelt try --help)"), "{line}");
     }
+
+    #[test]
+    fn serve_takes_the_memory_kept_per_slot_in_mib_and_refuses_what_is_out_of_range() {
+        let Command::Serve(args) =
+            Cli::try_parse_from(["smelt", "serve", "--keep-resident-mib", "0"])
+                .unwrap()
+                .command
+        else {
+            panic!("not serve");
+        };
+        assert_eq!(args.config().memory_keep_resident, 0);
+        for bad in ["2048", "-1", "lots"] {
+            let flag = format!("--keep-resident-mib={bad}");
+            let e = Cli::try_parse_from(["smelt", "serve", flag.as_str()]).unwrap_err();
+            let line = one_line(&e.render().to_string(), Some("serve"));
+            assert!(
+                line.contains("--keep-resident-mib") && line.contains(bad),
+                "{bad}: {line}"
+            );
+        }
+    }
 }
