@@ -30,6 +30,9 @@ const MAX_LENGTH: f64 = 100_000.0;
 /// Widest fabric accepted (in or cm); the widest looms weave about 5 m.
 const MAX_WIDTH: f64 = 1_000.0;
 
+// Checked for every roll and every defect: inline, with the message built out of line (a call
+// returning a `Result` goes through wasm's shadow stack in the sandbox).
+#[inline]
 fn positive(
     table: TableRef<'_>,
     column: &str,
@@ -39,9 +42,21 @@ fn positive(
 ) -> Result<f64, SolutionError> {
     let value = table.finite(column, row, value)?;
     if !(value > 0.0 && value <= max) {
-        return Err(table.invalid(column, row, format!("{value} must be > 0 and <= {max}")));
+        return Err(not_positive(table, column, row, value, max));
     }
     Ok(value)
+}
+
+#[cold]
+#[inline(never)]
+fn not_positive(
+    table: TableRef<'_>,
+    column: &str,
+    row: usize,
+    value: f64,
+    max: f64,
+) -> SolutionError {
+    table.invalid(column, row, format!("{value} must be > 0 and <= {max}"))
 }
 
 struct Rolls<'a> {

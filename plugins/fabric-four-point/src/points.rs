@@ -128,11 +128,18 @@ impl FromStr for DefectKind {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "defect" => Ok(DefectKind::Defect),
-            "hole" => Ok(DefectKind::Hole),
-            "continuous" => Ok(DefectKind::Continuous),
-            other => Err(format!("`{other}` is not `defect`, `hole` or `continuous`")),
+        // Read once per defect. A `match` on the literals compares with a call to `memcmp`,
+        // which in the sandbox is wasi-libc's byte loop; comparing the bytes here inlines.
+        let is =
+            |name: &str| s.len() == name.len() && s.bytes().zip(name.bytes()).all(|(a, b)| a == b);
+        if is("defect") {
+            Ok(DefectKind::Defect)
+        } else if is("hole") {
+            Ok(DefectKind::Hole)
+        } else if is("continuous") {
+            Ok(DefectKind::Continuous)
+        } else {
+            Err(format!("`{s}` is not `defect`, `hole` or `continuous`"))
         }
     }
 }
@@ -212,6 +219,16 @@ fn segments(length: f64, defect: &Defect, units: Units) -> (u64, u64) {
     (first, last)
 }
 
+/// `per` points on each of `segments` yards (metres), exact for any roll and never
+/// overflowing. `saturating_mul` would do, but on wasm32 its overflow check is a 128-bit product
+/// (a call to `__multi3` for every defect); a defect scores at most
+/// [`MAX_POINTS_PER_SEGMENT`] per segment, so capping the segments at a quarter of `u64::MAX`
+/// keeps the product in range.
+#[inline]
+fn points_over(per: u64, segments: u64) -> u64 {
+    per.min(MAX_POINTS_PER_SEGMENT) * segments.min(u64::MAX / MAX_POINTS_PER_SEGMENT)
+}
+
 /// Scores one roll of `length` (yd or m): points per defect, the per-yard cap, the total.
 ///
 /// Positions beyond the roll are clamped to its last yard; the smelt layer rejects them first.
@@ -223,7 +240,7 @@ pub fn score_roll(length: f64, defects: &[Defect], units: Units) -> RollScore {
     for defect in defects {
         let (first, last) = segments(length, defect, units);
         let per = defect_points(defect.kind, defect.size, units);
-        let points = per.saturating_mul(last - first + 1);
+        let points = points_over(per, last - first + 1);
         if defect.kind == DefectKind::Continuous {
             runs.push((first, last));
         } else {
@@ -289,6 +306,27 @@ pub fn per_100_m2(points: u64, length: f64, width: f64, units: Units) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn defect_kinds_are_read_exactly() {
+        assert_eq!("defect".parse(), Ok(DefectKind::Defect));
+        assert_eq!("hole".parse(), Ok(DefectKind::Hole));
+        assert_eq!("continuous".parse(), Ok(DefectKind::Continuous));
+        for near in ["", "hol", "holes", "Hole", "defecT", "continuou", "continuous ", "höle"] {
+            assert_eq!(
+                near.parse::<DefectKind>(),
+                Err(format!("`{near}` is not `defect`, `hole` or `continuous`"))
+            );
+        }
+    }
+
+    #[test]
+    fn points_over_many_segments_stay_in_range() {
+        assert_eq!(points_over(3, 7), 21);
+        assert_eq!(points_over(4, 0), 0);
+        assert_eq!(points_over(4, u64::MAX), u64::MAX / 4 * 4);
+        assert_eq!(points_over(u64::MAX, 2), 8);
+    }
 
     fn spot(position: f64, size: f64) -> Defect {
         Defect {
