@@ -110,7 +110,8 @@ fn main() {
         .map(|v| v.parse().expect("SMELT_BENCH_KEEP_MIB: a number of MiB"));
     let runs = (2 * conns).to_string();
     let keep_arg = keep.map(|k| k.to_string());
-    let mut args = vec!["--max-runs", runs.as_str()];
+    // The large trials' bodies are about 9 MB of JSON.
+    let mut args = vec!["--max-runs", runs.as_str(), "--body-limit", "67108864"];
     if let Some(k) = &keep_arg {
         args.extend(["--keep-resident-mib", k.as_str()]);
     }
@@ -167,11 +168,12 @@ fn main() {
     samples.sort_unstable();
     let after = settled_rss(pid);
 
-    // Large calls keep up to `MEMORY_KEEP_RESIDENT` of their pooled slot's memory resident,
-    // in at most the slots in use plus `WARM_SLOTS`: one trial of 100,000 batches (near the
-    // standard, so the answer stays small) on each of the first 32 components, one after
-    // another, each in a slot another component used before.
-    let large_rows = 100_000;
+    // Large calls keep up to `MEMORY_KEEP_RESIDENT` of their pooled slot's memory resident, in
+    // every slot used so far: one trial of 200,000 batches (near the standard, so the answer
+    // stays small; the call's memory comes close to a trial's 16 MiB cap) on each of the first
+    // 32 components, one after another. The load above already used up to `conns` slots at
+    // once.
+    let large_rows = 200_000;
     let large = json!({"tables": {
         "standard": {"L": [50.0], "a": [2.5], "b": [0.0]},
         "batches": {
@@ -218,7 +220,7 @@ fn main() {
         mib(after),
     );
     println!(
-        "  after {large_calls} trials of {large_rows} batches, one per component  {:7.1} MiB (VmHWM {:.1} MiB; kept resident per warm slot at most {} MiB, warm slots beyond those in use {})",
+        "  after {large_calls} trials of {large_rows} batches, one per component  {:7.1} MiB (VmHWM {:.1} MiB; kept resident per used slot at most {} MiB; WARM_SLOTS {})",
         mib(after_large),
         mib(hwm),
         keep.unwrap_or((smelt_runtime::MEMORY_KEEP_RESIDENT >> 20) as u32),

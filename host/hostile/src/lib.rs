@@ -313,6 +313,9 @@ fn snoop() -> Result<(usize, usize, usize), SolutionError> {
         )));
     }
     let start = old * PAGE;
+    // A component's memory starts with at least its stack and data, so the grown region never
+    // starts at address 0 (which a slice may not).
+    assert!(start != 0, "memory.grow from an empty memory");
     // SAFETY: the pages were grown just now and the allocator never saw them, so nothing else
     // refers to them; linear memory is never shared between threads here.
     let region = unsafe { core::slice::from_raw_parts_mut(start as *mut u8, SNOOP_BYTES) };

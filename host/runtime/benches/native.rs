@@ -298,11 +298,15 @@ fn main() {
             ratio(wasm_best.wall, native_best.wall),
         );
         println!(
-            "{:<20} page faults a call: native {}, wasm {} ({} MiB kept resident); with {} MiB kept: {} faults, {:.3} ms, {:.2}×",
+            "{:<20} page faults a call: native {}, wasm {} ({} MiB kept resident{}); with {} MiB kept: {} faults, {:.3} ms, {:.2}×",
             "",
             native_best.faults,
             wasm_best.faults,
             smelt_runtime::MEMORY_KEEP_RESIDENT >> 20,
+            match runtime.pool_stats() {
+                Some(pool) if pool.keeps_resident => "",
+                _ => ", but this kernel cannot: nothing is kept",
+            },
             COLD_KEEP >> 20,
             cold_best.faults,
             ms(cold_best.cpu),
@@ -342,9 +346,9 @@ impl Best {
 
 /// Page faults (minor) taken by the calling thread so far.
 fn thread_faults() -> i64 {
-    // SAFETY: `rusage` is plain integers, for which zero is valid, and getrusage only writes
-    // the struct it is given.
+    // SAFETY: `rusage` is plain integers and `timeval`s, for which all-zero is valid.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: getrusage only writes the struct it is given.
     let rc = unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut usage) };
     assert_eq!(rc, 0, "getrusage(RUSAGE_THREAD)");
     usage.ru_minflt

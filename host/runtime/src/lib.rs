@@ -39,9 +39,9 @@ pub use json::{
 };
 pub use model::*;
 pub use sandbox::{
-    ALLOWED_IMPORTS, CODE_LIMITS, CodeStats, Limits, LogLine, MEMORY_KEEP_RESIDENT, Plugin, Run,
-    Runtime, RuntimeConfig, Usage, WARM_SLOTS, WIT_VERSIONS, code_stats, component_imports,
-    import_allowed,
+    ALLOWED_IMPORTS, CODE_LIMITS, CodeStats, Limits, LogLine, MEMORY_KEEP_RESIDENT, Plugin,
+    PoolStats, Run, Runtime, RuntimeConfig, Usage, WARM_SLOTS, WIT_VERSIONS, code_stats,
+    component_imports, import_allowed,
 };
 pub use vectors::{Vector, VectorBundle, compare_expected};
 

@@ -62,6 +62,20 @@ pub fn import_allowed(name: &str) -> bool {
     })
 }
 
+/// The pool's linear-memory slots not in use by a call ([`Runtime::pool_stats`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct PoolStats {
+    /// Slots a call has used and none is using now: the next call of the same component takes
+    /// one of them, its image already mapped.
+    pub warm_memories: u32,
+    /// Bytes those slots keep resident ([`RuntimeConfig::memory_keep_resident`]), zeroed.
+    pub resident_bytes: usize,
+    /// Whether the kernel lets the pool find a call's written pages (`PAGEMAP_SCAN`, Linux
+    /// 6.7+). Without it nothing is kept resident, whatever the setting: every page a call
+    /// wrote is given back to the kernel.
+    pub keeps_resident: bool,
+}
+
 /// Engine-wide settings.
 #[derive(Debug, Clone)]
 pub struct RuntimeConfig {
@@ -81,12 +95,12 @@ pub struct RuntimeConfig {
     /// turn it off, to measure what metering costs; calls then report 0 fuel.
     pub fuel_metering: bool,
     /// How much of a pooled slot's linear memory stays resident between calls, where the kernel
-    /// has `PAGEMAP_SCAN` (Linux 6.7+): the pages a call wrote, up to this size, are zeroed by
-    /// hand when its instance ends instead of given back to the kernel, so the next call in
-    /// the slot takes no page faults on them (see [`MEMORY_KEEP_RESIDENT`]). Only the pages
-    /// written are zeroed, so a small call's reset stays small. The host's resident memory
-    /// can grow by up to this much per warm slot (at most [`WARM_SLOTS`] beyond the slots in
-    /// use).
+    /// has `PAGEMAP_SCAN` (Linux 6.7+): the pages a call wrote, up to this size, are reset by
+    /// hand when its instance ends (zeroed, or the component's data restored) instead of given
+    /// back to the kernel, so the next call in the slot takes no page faults on them (see
+    /// [`MEMORY_KEEP_RESIDENT`]). Only the pages written are reset, so a small call's reset
+    /// stays small. The host's resident memory can grow by up to this much for every slot a
+    /// call has used (see [`WARM_SLOTS`] for how many that is).
     pub memory_keep_resident: usize,
 }
 
@@ -415,14 +429,15 @@ const MAX_POOLED_TABLE: usize = 100_000;
 ///   kept: the first bytes would be memset whether written or not (1 MiB cost 30 µs a call in
 ///   the overhead bench, p50 1.31× bare wasmtime vs 1.02× with `madvise` resets).
 /// - A large call's next run in the slot takes no page fault on what it kept: oee on 100,000
-///   shifts writes 13.8 MB and took 3,370 page faults a call with 2 MiB kept, none with this
-///   (BENCHMARKS.md §2).
+///   shifts writes about 15 MiB and took 3,370 page faults a call with 2 MiB kept, none with
+///   this (BENCHMARKS.md §2).
 pub const MEMORY_KEEP_RESIDENT: usize = 16 << 20;
-/// Slots the pool keeps warm (their module's image mapped, their kept memory resident) beyond
-/// those in use. Past it the least recently used warm slot is taken for another module, so
-/// the slots ever used are the most instances alive at once plus this, and so is the
-/// memory kept resident: about (run slots + describes + this) × [`MEMORY_KEEP_RESIDENT`] at
-/// worst.
+/// Unused warm slots (their module's image mapped, their kept memory resident) past which the
+/// pool gives a new instance a slot another module used instead of one never used (wasmtime's
+/// `max_unused_warm_slots`, default 100, split evenly across the pool's shards). Warm slots
+/// are never emptied, so the slots ever used, and the memory they keep, are bounded by the
+/// most instances alive at once plus about this many: the server's run slots, describes and
+/// shadow runs, plus 16, times [`MEMORY_KEEP_RESIDENT`] at worst.
 pub const WARM_SLOTS: u32 = 16;
 
 const RANDOM_SEED: u64 = 0x5eed_5e1f;
@@ -844,6 +859,17 @@ impl Runtime {
             .as_ref()
             .map(ArtifactCache::stats)
             .unwrap_or_default()
+    }
+
+    /// The pooling allocator's linear-memory slots between calls, or `None` when the runtime
+    /// allocates on demand (`pool_slots: 0`).
+    pub fn pool_stats(&self) -> Option<PoolStats> {
+        let metrics = self.inner.engine.pooling_allocator_metrics()?;
+        Some(PoolStats {
+            warm_memories: metrics.unused_warm_memories(),
+            resident_bytes: metrics.unused_memory_bytes_resident(),
+            keeps_resident: PoolingAllocationConfig::is_pagemap_scan_available(),
+        })
     }
 
     /// The compiled plugin for `digest`, if this runtime has loaded it.

@@ -27,8 +27,9 @@ pub struct ServeArgs {
     pub publish_rate: u32,
     /// Memory of a sandbox slot kept resident between calls, in MiB: a large call's next run in
     /// its slot then takes no page faults on it (the pages a call wrote are zeroed either way).
-    /// The server can hold up to this much per warm slot; 0 gives every page back after each
-    /// call.
+    /// The server can hold up to this much for every slot a call has used; 0 gives every page
+    /// back after each call. Needs Linux 6.7+ (PAGEMAP_SCAN); the server logs at start whether
+    /// it can.
     #[arg(long, env = "SMELT_KEEP_RESIDENT_MIB", default_value_t = (smelt_runtime::MEMORY_KEEP_RESIDENT >> 20) as u32, value_parser = clap::value_parser!(u32).range(0..=1024))]
     pub keep_resident_mib: u32,
     /// Log as JSON lines instead of text.

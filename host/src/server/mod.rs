@@ -221,6 +221,15 @@ pub async fn serve(
         .await
         .with_context(|| format!("binding {}", config.addr))?;
     let addr = listener.local_addr()?;
+    match state.sandbox.runtime().pool_stats() {
+        Some(pool) if pool.keeps_resident => tracing::info!(
+            keep_resident_mib = config.memory_keep_resident >> 20,
+            "sandbox slots keep the memory a call wrote resident, zeroed"
+        ),
+        _ => tracing::warn!(
+            "this kernel has no PAGEMAP_SCAN: sandbox slots give every page back after each call, whatever --keep-resident-mib says"
+        ),
+    }
     println!("smelt listening on http://{addr}");
     if let Some(ready) = ready {
         let _ = ready.send(addr);
