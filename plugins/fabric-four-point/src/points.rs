@@ -312,7 +312,16 @@ mod tests {
         assert_eq!("defect".parse(), Ok(DefectKind::Defect));
         assert_eq!("hole".parse(), Ok(DefectKind::Hole));
         assert_eq!("continuous".parse(), Ok(DefectKind::Continuous));
-        for near in ["", "hol", "holes", "Hole", "defecT", "continuou", "continuous ", "höle"] {
+        for near in [
+            "",
+            "hol",
+            "holes",
+            "Hole",
+            "defecT",
+            "continuou",
+            "continuous ",
+            "höle",
+        ] {
             assert_eq!(
                 near.parse::<DefectKind>(),
                 Err(format!("`{near}` is not `defect`, `hole` or `continuous`"))
