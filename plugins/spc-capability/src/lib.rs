@@ -281,7 +281,12 @@ impl Solution for SpcCapability {
 
         let mut xbar_rules = TextColumn::with_capacity(groups.len(), 0);
         for rules in &point_rules {
-            xbar_rules.push(&rule_list(rules));
+            // Most subgroups break no rule: no string to build for them.
+            if rules.is_empty() {
+                xbar_rules.push("");
+            } else {
+                xbar_rules.push(&rule_list(rules));
+            }
         }
         let points = TableBuilder::new("points")
             .text("subgroup", (0..groups.len()).map(name))
