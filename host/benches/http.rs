@@ -149,24 +149,10 @@ async fn native_trial(Json(body): Json<TrialRequest>) -> Result<Json<Value>, Str
 
 /// Starts the native server on its own two-worker runtime (as `smelt serve` has) on loopback.
 fn start_native() -> String {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("tokio runtime");
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .expect("binding the native server");
-            tx.send(listener.local_addr().expect("address"))
-                .expect("sending the address");
-            let app = axum::Router::new().route("/v1/trials", post(native_trial));
-            axum::serve(listener, app).await.expect("native server");
-        });
-    });
-    format!("http://{}", rx.recv().expect("native server address"))
+    common::serve_in_process(
+        axum::Router::new().route("/v1/trials", post(native_trial)),
+        false,
+    )
 }
 
 /// A server's address, an enterprise token, and the server's pid when this bench started it.

@@ -39,36 +39,20 @@ fn input(rows: usize) -> Value {
     json!({"tables": {"standard": {"L": [50.0], "a": [2.5], "b": [0.0]}, "batches": {"batch": batch, "L": l, "a": a, "b": b}}})
 }
 
-/// An axum server on its own thread and two-worker runtime, answering `POST /exchange` with
-/// `answer` once it has read the body; its URL.
+/// An axum server in this process answering `POST /exchange` with `answer` once it has read
+/// the body, with `TCP_NODELAY` as `smelt serve` sets it; its URL.
 fn start_floor_server(answer: bytes::Bytes) -> String {
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let app = axum::Router::new().route(
-                "/exchange",
-                axum::routing::post(move |body: bytes::Bytes| async move {
-                    assert!(!body.is_empty());
-                    (
-                        [(axum::http::header::CONTENT_TYPE, "application/cbor")],
-                        answer,
-                    )
-                }),
-            );
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            sender.send(listener.local_addr().unwrap()).unwrap();
-            let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-                tcp.set_nodelay(true).unwrap();
-            });
-            axum::serve(listener, app).await.unwrap();
-        });
-    });
-    format!("http://{}/exchange", receiver.recv().unwrap())
+    let app = axum::Router::new().route(
+        "/exchange",
+        axum::routing::post(move |body: bytes::Bytes| async move {
+            assert!(!body.is_empty());
+            (
+                [(axum::http::header::CONTENT_TYPE, "application/cbor")],
+                answer,
+            )
+        }),
+    );
+    format!("{}/exchange", common::serve_in_process(app, true))
 }
 
 fn main() {
@@ -134,11 +118,12 @@ fn main() {
     let json_body = bytes::Bytes::from(serde_json::to_vec(&request).unwrap());
     let cbor_body = bytes::Bytes::from(cbor4ii::serde::to_vec(Vec::new(), &request).unwrap());
     let url = format!("{base}/v1/deployments/{id}/invoke");
-    let http_call = |media: &str, body: &bytes::Bytes| {
+    // One invocation's exchange with the server at `to`: the time to the whole answer, and it.
+    let exchange = |to: &str, media: &str, body: &bytes::Bytes| {
         rt.block_on(async {
             let t = Instant::now();
             let response = http
-                .post(&url)
+                .post(to)
                 .bearer_auth(&enterprise)
                 .header("content-type", media)
                 .header("accept", media)
@@ -152,6 +137,7 @@ fn main() {
             (t.elapsed(), answer)
         })
     };
+    let http_call = |media: &str, body: &bytes::Bytes| exchange(&url, media, body);
     // The CBOR answer is the JSON answer in another encoding.
     let (_, as_json) = http_call("application/json", &json_body);
     let (_, as_cbor) = http_call("application/cbor", &cbor_body);
@@ -177,23 +163,13 @@ fn main() {
     }
 
     // The floor: an axum server on its own two-thread runtime that reads the body and answers
-    // the CBOR answer's bytes, doing nothing else.
+    // the CBOR answer's bytes, doing nothing else; the request is the CBOR invocation's, headers
+    // and all.
     let floor_url = start_floor_server(bytes::Bytes::from(as_cbor_bytes.clone()));
     let floor_call = || {
-        rt.block_on(async {
-            let t = Instant::now();
-            let response = http
-                .post(&floor_url)
-                .header("content-type", "application/cbor")
-                .body(cbor_body.clone())
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(response.status().as_u16(), 200);
-            let answer = response.bytes().await.unwrap();
-            assert_eq!(answer.len(), as_cbor_bytes.len());
-            t.elapsed()
-        })
+        let (elapsed, answer) = exchange(&floor_url, "application/cbor", &cbor_body);
+        assert_eq!(answer.len(), as_cbor_bytes.len());
+        elapsed
     };
 
     // All alternate call by call, so the machine's load falls on all alike.

@@ -1,5 +1,6 @@
 //! Shared by the benches that drive the real `smelt serve` over loopback: starting the server,
-//! accounts, publishing, a closed-loop load generator, and the server's resident memory.
+//! accounts, publishing, a closed-loop load generator, the server's resident memory, and the
+//! in-process axum servers the benches compare it with.
 
 // Each bench uses a different part of this module.
 #![allow(dead_code)]
@@ -312,4 +313,31 @@ pub fn with_custom_section(component: &[u8], name: &str, len: usize) -> Vec<u8> 
     leb(payload.len(), &mut out);
     out.extend_from_slice(&payload);
     out
+}
+
+/// Serves `app` on a loopback port from its own thread and two-worker runtime (as `smelt serve`
+/// has), with `TCP_NODELAY` on each connection when `nodelay` is set; its base URL.
+pub fn serve_in_process(app: axum::Router, nodelay: bool) -> String {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("tokio runtime");
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("binding an in-process server");
+            tx.send(listener.local_addr().expect("address"))
+                .expect("sending the address");
+            let listener = axum::serve::ListenerExt::tap_io(listener, move |tcp| {
+                if nodelay {
+                    tcp.set_nodelay(true).expect("TCP_NODELAY");
+                }
+            });
+            axum::serve(listener, app).await.expect("in-process server");
+        });
+    });
+    format!("http://{}", rx.recv().expect("in-process server address"))
 }
