@@ -4,9 +4,11 @@
 //! All three run in this one process's run, call by call in turn, so the ratios hold on a
 //! noisy machine.
 //!
-//! A fourth exchange sets the floor: the same request bytes up and the same CBOR answer bytes
-//! down, with an axum server in this process that does no work (its own threads, loopback), so
-//! the part of the HTTP overhead that no server work can remove is measured in the same run.
+//! Two more exchanges set the floor: the same request bytes up and the same CBOR answer bytes
+//! down, with an axum server in this process that does no work (its own threads, loopback),
+//! once answering at once and once after spinning on its CPU for as long as the direct call
+//! just took (as a server running the call would), so the part of the HTTP overhead that no
+//! server work can remove is measured in the same run.
 //!
 //! `cargo bench --workspace --bench invoke` (SMELT_BENCH_CALLS sets the count, default 300;
 //! SMELT_BENCH_ROWS the batches per call, default 1,000 — the figure).
@@ -40,12 +42,23 @@ fn input(rows: usize) -> Value {
 }
 
 /// An axum server in this process answering `POST /exchange` with `answer` once it has read
-/// the body, with `TCP_NODELAY` as `smelt serve` sets it; its URL.
+/// the body, with `TCP_NODELAY` as `smelt serve` sets it; its URL. `?spin_us=N` makes it keep
+/// its CPU busy for N µs before answering, standing in for a server's run of the call.
 fn start_floor_server(answer: bytes::Bytes) -> String {
     let app = axum::Router::new().route(
         "/exchange",
-        axum::routing::post(move |body: bytes::Bytes| async move {
+        axum::routing::post(move |uri: axum::http::Uri, body: bytes::Bytes| async move {
             assert!(!body.is_empty());
+            let spin = uri
+                .query()
+                .and_then(|q| q.strip_prefix("spin_us="))
+                .map(|us| Duration::from_micros(us.parse().expect("spin_us")));
+            if let Some(spin) = spin {
+                let start = Instant::now();
+                while start.elapsed() < spin {
+                    std::hint::spin_loop();
+                }
+            }
             (
                 [(axum::http::header::CONTENT_TYPE, "application/cbor")],
                 answer,
@@ -118,7 +131,8 @@ fn main() {
     let json_body = bytes::Bytes::from(serde_json::to_vec(&request).unwrap());
     let cbor_body = bytes::Bytes::from(cbor4ii::serde::to_vec(Vec::new(), &request).unwrap());
     let url = format!("{base}/v1/deployments/{id}/invoke");
-    // One invocation's exchange with the server at `to`: the time to the whole answer, and it.
+    // One invocation's exchange with the server at `to`: the time to the whole answer, it, and
+    // the server's `Server-Timing` header (empty from the floor's server).
     let exchange = |to: &str, media: &str, body: &bytes::Bytes| {
         rt.block_on(async {
             let t = Instant::now();
@@ -132,15 +146,20 @@ fn main() {
                 .await
                 .unwrap();
             assert_eq!(response.status().as_u16(), 200);
+            let timing = response
+                .headers()
+                .get("server-timing")
+                .map(|v| v.to_str().unwrap().to_owned())
+                .unwrap_or_default();
             let answer = response.bytes().await.unwrap();
             assert!(answer.len() > 1000);
-            (t.elapsed(), answer)
+            (t.elapsed(), answer, timing)
         })
     };
     let http_call = |media: &str, body: &bytes::Bytes| exchange(&url, media, body);
     // The CBOR answer is the JSON answer in another encoding.
-    let (_, as_json) = http_call("application/json", &json_body);
-    let (_, as_cbor) = http_call("application/cbor", &cbor_body);
+    let (_, as_json, _) = http_call("application/json", &json_body);
+    let (_, as_cbor, _) = http_call("application/cbor", &cbor_body);
     let as_json: Value = serde_json::from_slice(&as_json).unwrap();
     let as_cbor_bytes = as_cbor.to_vec();
     let as_cbor: Value = cbor4ii::serde::from_slice(&as_cbor).unwrap();
@@ -166,8 +185,12 @@ fn main() {
     // the CBOR answer's bytes, doing nothing else; the request is the CBOR invocation's, headers
     // and all.
     let floor_url = start_floor_server(bytes::Bytes::from(as_cbor_bytes.clone()));
-    let floor_call = || {
-        let (elapsed, answer) = exchange(&floor_url, "application/cbor", &cbor_body);
+    let floor_call = |spin: Option<Duration>| {
+        let to = match spin {
+            Some(spin) => format!("{floor_url}?spin_us={}", spin.as_micros()),
+            None => floor_url.clone(),
+        };
+        let (elapsed, answer, _) = exchange(&to, "application/cbor", &cbor_body);
         assert_eq!(answer.len(), as_cbor_bytes.len());
         elapsed
     };
@@ -180,16 +203,33 @@ fn main() {
     let health = format!("{base}/healthz");
     let mut round_trip = Vec::with_capacity(calls);
     let mut floor = Vec::with_capacity(calls);
+    // The spinning floor's time beyond its spin, call by call.
+    let mut floor_beyond_spin = Vec::with_capacity(calls);
+    // The server's phases of each CBOR invocation (its `Server-Timing`), in ms.
+    let mut phases: Vec<(String, Vec<f64>)> = Vec::new();
     for i in 0..calls + 20 {
         let d = direct_call();
-        // The three exchanges take turns coming first after the direct call (when the servers
+        // The four exchanges take turns coming first after the direct call (when the servers
         // have been idle longest), so each meets the same mix of idle and awake threads.
-        let (mut h, mut c, mut f) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
-        for k in 0..3 {
-            match (i + k) % 3 {
+        let (mut h, mut c, mut f, mut s) = (Duration::ZERO, Duration::ZERO, Duration::ZERO, d);
+        for k in 0..4 {
+            match (i + k) % 4 {
                 0 => h = http_call("application/json", &json_body).0,
-                1 => c = http_call("application/cbor", &cbor_body).0,
-                _ => f = floor_call(),
+                1 => {
+                    let (elapsed, _, timing) = http_call("application/cbor", &cbor_body);
+                    c = elapsed;
+                    if i >= 20 {
+                        for (k, phase) in timing.split(", ").enumerate() {
+                            let (name, dur) = phase.split_once(";dur=").expect("Server-Timing");
+                            if phases.len() == k {
+                                phases.push((name.to_owned(), Vec::with_capacity(calls)));
+                            }
+                            phases[k].1.push(dur.parse().expect("a phase's duration"));
+                        }
+                    }
+                }
+                2 => f = floor_call(None),
+                _ => s = floor_call(Some(d)),
             }
         }
         let r = rt.block_on(async {
@@ -203,30 +243,10 @@ fn main() {
             over_http.push(h);
             over_cbor.push(c);
             floor.push(f);
+            floor_beyond_spin.push(s.saturating_sub(d));
             round_trip.push(r);
         }
     }
-    // The server's own time per invocation (its request metrics: from the request's arrival to
-    // the encoded answer), so the rest of the HTTP time is the transfer and the client.
-    let metrics = rt.block_on(async {
-        http.get(format!("{base}/metrics"))
-            .bearer_auth(&server.admin)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
-    });
-    let metric = |name: &str| -> f64 {
-        metrics
-            .lines()
-            .find(|l| l.starts_with(name) && l.contains("invoke") && l.contains("\"200\""))
-            .and_then(|l| l.rsplit(' ').next()?.parse().ok())
-            .unwrap_or_else(|| panic!("{name} for invoke in /metrics"))
-    };
-    let server_mean =
-        metric("smelt_http_request_seconds_sum") / metric("smelt_http_requests_total") * 1e3;
     let mean =
         |v: &[Duration]| v.iter().map(Duration::as_secs_f64).sum::<f64>() / v.len() as f64 * 1e3;
     let (direct_mean, http_mean, cbor_mean) = (mean(&direct), mean(&over_http), mean(&over_cbor));
@@ -295,11 +315,23 @@ fn main() {
     over_cbor.sort();
     round_trip.sort();
     floor.sort();
+    floor_beyond_spin.sort();
     let (d50, d99) = (percentile(&direct, 0.5), percentile(&direct, 0.99));
     let (h50, h99) = (percentile(&over_http, 0.5), percentile(&over_http, 0.99));
     let (c50, c99) = (percentile(&over_cbor, 0.5), percentile(&over_cbor, 0.99));
     println!(
-        "means: direct {direct_mean:.3} ms; HTTP JSON {http_mean:.3} ms, HTTP CBOR {cbor_mean:.3} ms; in the server (mean of all invocations, both encodings) {server_mean:.3} ms"
+        "means: direct {direct_mean:.3} ms; HTTP JSON {http_mean:.3} ms, HTTP CBOR {cbor_mean:.3} ms"
+    );
+    let in_server: Vec<String> = phases
+        .iter_mut()
+        .map(|(name, took)| {
+            took.sort_by(f64::total_cmp);
+            format!("{name} {:.3}", took[took.len() / 2])
+        })
+        .collect();
+    println!(
+        "in the server, CBOR invocations (Server-Timing, p50 of each phase, ms): {}",
+        in_server.join(", ")
     );
     println!("colour QC, {rows} batches, {calls} calls each, in turn");
     println!(
@@ -310,6 +342,11 @@ fn main() {
     println!(
         "the same bytes up and down with a server doing no work: p50 {f50:.3} ms — the least any invocation over HTTP adds to the direct call: {:.2}×",
         (d50 + f50) / d50
+    );
+    let s50 = percentile(&floor_beyond_spin, 0.5);
+    println!(
+        "the same exchange with that server spinning as long as the direct call before answering: p50 {s50:.3} ms beyond the spin — the least an invocation adds when its server is busy for the call: {:.2}×",
+        (d50 + s50) / d50
     );
     println!("direct in-process (JSON check + run): p50 {d50:.3} ms, p99 {d99:.3} ms");
     println!("HTTP invoke, JSON body and answer:    p50 {h50:.3} ms, p99 {h99:.3} ms");

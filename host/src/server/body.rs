@@ -6,8 +6,13 @@
 //! the same checks and messages — with numbers as machine ints and floats and text
 //! length-prefixed, so neither side formats, parses or escapes anything. A client asks for a
 //! CBOR answer with `Accept: application/cbor`; errors are always `application/problem+json`.
+//!
+//! Every answer carries a `Server-Timing` header (W3C Server Timing) with the phases the
+//! server spent on the call, so a client can tell its network's share from the server's.
 
 use std::borrow::Cow;
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
 
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -146,11 +151,13 @@ impl Wire {
 
     /// `value` encoded as the answer, into a buffer of `capacity` bytes to start with (a
     /// 1,000-row answer is over 100 kB; grown from nothing it is copied a dozen times).
+    /// `phases` gets the encoding as its last phase and goes out as the `Server-Timing` header.
     pub(super) fn answer<T: Serialize>(
         self,
         value: &T,
         capacity: usize,
         what: &str,
+        mut phases: Phases,
     ) -> ApiResult<Response> {
         let buffer = Vec::with_capacity(capacity);
         let (content_type, bytes) = match self {
@@ -165,7 +172,73 @@ impl Wire {
                 cbor4ii::serde::to_vec(buffer, value).map_err(|e| ApiError::internal(what, e))?,
             ),
         };
-        Ok(([(header::CONTENT_TYPE, content_type)], bytes).into_response())
+        phases.mark("encode");
+        Ok((
+            [
+                (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+                (
+                    header::HeaderName::from_static("server-timing"),
+                    phases.header(),
+                ),
+            ],
+            bytes,
+        )
+            .into_response())
+    }
+}
+
+/// When the request's head had been read (set by the server's request middleware).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Arrived(pub(crate) Instant);
+
+/// The phases of handling one request, each the time since the one before: `receive` (the
+/// body off the socket and the caller's token checked), `lookup`, `read`, `run`, `encode`.
+/// Taken as an extractor, it starts when the request arrived.
+#[derive(Debug)]
+pub(crate) struct Phases {
+    last: Instant,
+    done: Vec<(&'static str, Duration)>,
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Phases {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let arrived = parts.extensions.get::<Arrived>().map(|a| a.0);
+        Ok(Phases::since(arrived.unwrap_or_else(Instant::now)))
+    }
+}
+
+impl Phases {
+    pub(crate) fn since(start: Instant) -> Self {
+        Phases {
+            last: start,
+            done: Vec::with_capacity(5),
+        }
+    }
+
+    /// Ends phase `name` now.
+    pub(crate) fn mark(&mut self, name: &'static str) {
+        let now = Instant::now();
+        self.done.push((name, now - self.last));
+        self.last = now;
+    }
+
+    /// `lookup;dur=0.017, read;dur=0.142, ...`: milliseconds, as the header's `dur` is.
+    fn header(&self) -> HeaderValue {
+        let mut value = String::with_capacity(16 * self.done.len());
+        for (i, (name, took)) in self.done.iter().enumerate() {
+            let separator = if i == 0 { "" } else { ", " };
+            let _ = write!(
+                value,
+                "{separator}{name};dur={:.3}",
+                took.as_secs_f64() * 1e3
+            );
+        }
+        HeaderValue::from_str(&value).expect("phase names and numbers are header-safe")
     }
 }
 

@@ -28,7 +28,7 @@ use smelt_registry::{
 };
 use smelt_runtime::{InputReader, LogLine, Output, Usage, compare_expected, input_from_json};
 
-use super::body::Wire;
+use super::body::{Phases, Wire};
 use super::reviews::{ReviewState, resolve_for, review_state};
 use super::sandbox::{cost_cny, limits_for};
 use super::{ApiError, ApiResult, Caller, Shared};
@@ -889,7 +889,8 @@ pub(crate) async fn invoke(
         axum::http::header::CONTENT_TYPE,
         axum::http::HeaderValue::from_static("application/json"),
     );
-    let invoked = invoke_typed(state, live, caller, id, headers, Bytes::from(body)).await?;
+    let phases = Phases::since(std::time::Instant::now());
+    let invoked = invoke_typed(state, live, caller, id, headers, Bytes::from(body), phases).await?;
     serde_json::to_value(invoked)
         .map(Json)
         .map_err(|e| ApiError::internal("encoding an invocation", e))
@@ -902,19 +903,25 @@ pub(crate) async fn invoke_route(
     live: Extension<Arc<Live>>,
     caller: Caller,
     id: Path<String>,
+    phases: Phases,
     headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> ApiResult<axum::response::Response> {
     let wire = Wire::of_answer(&headers);
-    let invoked = invoke_typed(state, live, caller, id, headers, body).await?;
+    let mut invoked = invoke_typed(state, live, caller, id, headers, body, phases).await?;
+    let phases = std::mem::replace(
+        &mut invoked.phases,
+        Phases::since(std::time::Instant::now()),
+    );
     wire.answer(
         &invoked,
         2 * invoked.output.approx_bytes() + 4096,
         "encoding an invocation",
+        phases,
     )
 }
 
-/// An invocation: the body read, the pinned version run, metered and kept.
+/// An invocation: the body read, the pinned version run, metered and kept; `phases` timed.
 pub(crate) async fn invoke_typed(
     State(state): State<Shared>,
     Extension(live): Extension<Arc<Live>>,
@@ -922,7 +929,9 @@ pub(crate) async fn invoke_typed(
     Path(id): Path<String>,
     headers: axum::http::HeaderMap,
     body: Bytes,
+    mut phases: Phases,
 ) -> ApiResult<Invoked> {
+    phases.mark("receive");
     caller.require(&[Role::Enterprise], "invoking a deployment")?;
     live.start(&state.registry);
     let deployment = live.lookups.deployment(&state, &caller, &id)?;
@@ -931,8 +940,10 @@ pub(crate) async fn invoke_typed(
     let pinned = live.lookups.pinned(&state, &deployment)?;
     let record = &pinned.record;
     let loaded = state.sandbox.load(record).await?;
+    phases.mark("lookup");
     let reader = InputReader::new(&loaded.descriptor).with_defaults(&deployment.params);
     let input = wire.read_input(&body, &reader, &["input"])?;
+    phases.mark("read");
     let rows = input.rows();
     let limits = limits_for(record, rows);
     let permit = state.runs.try_acquire(&deployment.owner)?;
@@ -961,6 +972,8 @@ pub(crate) async fn invoke_typed(
         )?;
     }
     let output = run.output?;
+    // The metering and keeping above count with the run: they are done once it is.
+    phases.mark("run");
     // Serialised straight from these types: no intermediate JSON tree of a large output.
     Ok(Invoked {
         deployment: deployment.id.clone(),
@@ -972,6 +985,7 @@ pub(crate) async fn invoke_typed(
         cost_cny: cost,
         logs: run.logs,
         warning: pinned.warning.clone(),
+        phases,
     })
 }
 
@@ -987,6 +1001,9 @@ pub(crate) struct Invoked {
     cost_cny: f64,
     logs: Vec<LogLine>,
     warning: Option<String>,
+    /// The server's phases so far, for the `Server-Timing` header.
+    #[serde(skip)]
+    phases: Phases,
 }
 
 // ---------------------------------------------------------------------------------------------

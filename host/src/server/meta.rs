@@ -118,7 +118,7 @@ pub const ROUTES: &[Route] = &[
         method: "post",
         path: "/v1/trials",
         roles: &["enterprise"],
-        summary: "Run a solution on sample data in the sandbox; JSON or CBOR (application/cbor) body and answer",
+        summary: "Run a solution on sample data in the sandbox; JSON or CBOR (application/cbor) body and answer; a Server-Timing header with the server's phases",
     },
     Route {
         method: "get",
@@ -208,7 +208,7 @@ pub const ROUTES: &[Route] = &[
         method: "post",
         path: "/v1/deployments/{id}/invoke",
         roles: &["enterprise"],
-        summary: "Run the pinned version (metered); output, usage, cost; JSON or CBOR (application/cbor) body and answer",
+        summary: "Run the pinned version (metered); output, usage, cost; JSON or CBOR (application/cbor) body and answer; a Server-Timing header with the server's phases",
     },
     Route {
         method: "post",

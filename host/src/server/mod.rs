@@ -150,7 +150,7 @@ fn panicked(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
 }
 
 /// Logs and counts every request: route, status, latency, request id.
-async fn observe(State(state): State<Shared>, request: Request, next: Next) -> Response {
+async fn observe(State(state): State<Shared>, mut request: Request, next: Next) -> Response {
     static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
     let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let route = request
@@ -160,6 +160,7 @@ async fn observe(State(state): State<Shared>, request: Request, next: Next) -> R
         .unwrap_or_else(|| "unmatched".into());
     let method = request.method().clone();
     let started = Instant::now();
+    request.extensions_mut().insert(body::Arrived(started));
     let mut response = next.run(request).await;
     let latency = started.elapsed();
     let status = response.status().as_u16();

@@ -20,7 +20,7 @@ use serde_json::Value;
 use smelt_registry::{Digest, PackageName, Role, Version, VersionRecord, VersionReq};
 use smelt_runtime::{Input, InputReader, LogLine, Output, Usage};
 
-use super::body::Wire;
+use super::body::{Phases, Wire};
 use super::sandbox::{Loaded, cost_cny, limits_for};
 use super::{ApiError, ApiResult, Caller, Shared};
 
@@ -149,22 +149,28 @@ struct Head<'a> {
 async fn trial_route(
     State(state): State<Shared>,
     caller: Caller,
+    mut phases: Phases,
     headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
+    phases.mark("receive");
     caller.require(&[Role::Enterprise], "running a trial")?;
     let wire = Wire::of_request(&headers)?;
     let head: Head<'_> = wire.read(&body)?;
     let target = target(&state, &caller, &head.package, &head.version).await?;
+    phases.mark("lookup");
     let reader = InputReader::new(&target.loaded.descriptor);
     let input = wire.read_input(&body, &reader, &["package", "version", "input"])?;
     drop(body);
+    phases.mark("read");
     let answer_wire = Wire::of_answer(&headers);
-    run(&state, &caller, &target, input, |answer| {
+    run(&state, &caller, &target, input, move |answer| {
+        phases.mark("run");
         answer_wire.answer(
             answer,
             2 * answer.output.approx_bytes() + 1024,
             "encoding a trial",
+            phases,
         )
     })
     .await

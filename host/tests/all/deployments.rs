@@ -49,6 +49,20 @@ async fn decide(server: &Server, reviewer: &str, version: &str, decision: &str) 
 
 /// A provider, a reviewer and an enterprise, with dye-lot-color-qc 0.1.0 published by the
 /// first and approved by the second.
+/// `dyer`'s deployment of dye-lot-color-qc `^0.1`: its id.
+async fn deploy_dye(server: &Server, dyer: &str) -> String {
+    let (status, deployed) = call(
+        server,
+        Method::POST,
+        "/v1/deployments",
+        Some(dyer),
+        Some(json!({"package": "dye-lot-color-qc", "version": "^0.1"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{deployed}");
+    deployed["deployment"]["id"].as_str().unwrap().to_owned()
+}
+
 async fn dye_0_1_0_approved(server: &Server) -> (String, String, String) {
     let provider = server.account("acme-digital", "provider").await;
     let reviewer = server.account("expert-li", "reviewer").await;
@@ -758,6 +772,78 @@ async fn bad_invocation_bodies_are_refused_by_name_and_not_metered() {
     );
 }
 
+/// An invocation's and a trial's answers say where the server's time went (`Server-Timing`):
+/// receiving the body, looking up, reading it, the run (which holds the guest's own wall time)
+/// and encoding, in that order, adding up to no more than the client waited.
+#[tokio::test]
+async fn answers_say_where_the_servers_time_went() {
+    let server = Server::start(&[]);
+    let (_, _, dyer) = dye_0_1_0_approved(&server).await;
+    let id = deploy_dye(&server, &dyer).await;
+    let invoke = (
+        format!("/v1/deployments/{id}/invoke"),
+        json!({"input": {"tables": batches()}}),
+    );
+    let trial = (
+        "/v1/trials".to_owned(),
+        json!({"package": "dye-lot-color-qc", "version": "=0.1.0", "input": {"tables": batches()}}),
+    );
+    for ((path, body), media) in [(invoke, "application/json"), (trial, "application/cbor")] {
+        let body = if media == "application/cbor" {
+            cbor4ii::serde::to_vec(Vec::new(), &body).unwrap()
+        } else {
+            body.to_string().into_bytes()
+        };
+        let started = std::time::Instant::now();
+        let response = server
+            .request(Method::POST, &path, Some(&dyer))
+            .header("content-type", media)
+            .header("accept", media)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let waited_ms = started.elapsed().as_secs_f64() * 1e3;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        let timing = response.headers()["server-timing"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let bytes = response.bytes().await.unwrap();
+        let answer: Value = if media == "application/cbor" {
+            cbor4ii::serde::from_slice(&bytes).unwrap()
+        } else {
+            serde_json::from_slice(&bytes).unwrap()
+        };
+        let phases: Vec<(&str, f64)> = timing
+            .split(", ")
+            .map(|phase| {
+                let (name, dur) = phase.split_once(";dur=").expect(&timing);
+                (name, dur.parse().expect(&timing))
+            })
+            .collect();
+        let names: Vec<&str> = phases.iter().map(|(name, _)| *name).collect();
+        assert_eq!(
+            names,
+            ["receive", "lookup", "read", "run", "encode"],
+            "{path}: {timing}"
+        );
+        let wall_ms = answer["usage"]["wall_ms"].as_f64().unwrap();
+        assert!(wall_ms > 0.0, "{answer}");
+        // The header rounds to a microsecond.
+        assert!(
+            phases[3].1 + 0.001 >= wall_ms,
+            "{path}: {timing}, wall {wall_ms} ms"
+        );
+        let total: f64 = phases.iter().map(|(_, dur)| dur).sum();
+        assert!(phases.iter().all(|(_, dur)| *dur >= 0.0), "{timing}");
+        assert!(
+            total <= waited_ms + 0.004,
+            "{path}: {timing} vs {waited_ms} ms waited"
+        );
+    }
+}
+
 /// The same document in CBOR (`application/cbor`): a CBOR body gets the JSON body's answer
 /// (decoded, equal to the last bit), in CBOR when the client accepts it; bad CBOR bodies are
 /// refused with the JSON path's codes and messages, NaN (which JSON cannot carry) among them,
@@ -766,15 +852,7 @@ async fn bad_invocation_bodies_are_refused_by_name_and_not_metered() {
 async fn invocations_speak_cbor_with_the_same_answers_checks_and_gate() {
     let server = Server::start(&[]);
     let (provider, reviewer, dyer) = dye_0_1_0_approved(&server).await;
-    let (_, deployed) = call(
-        &server,
-        Method::POST,
-        "/v1/deployments",
-        Some(&dyer),
-        Some(json!({"package": "dye-lot-color-qc", "version": "^0.1"})),
-    )
-    .await;
-    let id = deployed["deployment"]["id"].as_str().unwrap().to_owned();
+    let id = deploy_dye(&server, &dyer).await;
     let path = format!("/v1/deployments/{id}/invoke");
     let cbor = |v: &Value| cbor4ii::serde::to_vec(Vec::new(), v).unwrap();
     let send = |content_type: &'static str, accept: Option<&'static str>, body: Vec<u8>| {
