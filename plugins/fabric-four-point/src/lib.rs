@@ -7,7 +7,7 @@
 pub mod points;
 
 use points::{Defect, DefectKind, Units, per_100_m2, per_100_sq_yd, score_roll};
-use smelt_sdk::hash::NameMap;
+use smelt_sdk::hash::{Name, NameMap};
 use smelt_sdk::prelude::*;
 
 /// The smelt solution.
@@ -86,7 +86,7 @@ fn read_rolls(input: &Input) -> Result<Rolls<'_>, SolutionError> {
         if names[row].trim().is_empty() {
             return Err(table.invalid("roll", row, "empty roll id"));
         }
-        if let Some(first) = seen.insert(&names[row], row) {
+        if let Some(first) = seen.insert(Name(&names[row]), row) {
             return Err(table.invalid(
                 "roll",
                 row,
@@ -118,11 +118,11 @@ fn read_defects(
             "table `defects`: {rows} rows, at most {MAX_DEFECTS} per call"
         )));
     }
-    let index: NameMap<&str, usize> = rolls
+    let index: NameMap<Name<'_>, usize> = rolls
         .names
         .iter()
         .enumerate()
-        .map(|(i, name)| (name, i))
+        .map(|(i, name)| (Name(name), i))
         .collect();
     let mut by_roll: ByRoll = vec![Vec::new(); rolls.names.len()];
     if rows == 0 {
@@ -133,7 +133,7 @@ fn read_defects(
     let sizes = table.float64("size")?;
     let kinds = table.text("kind")?;
     for row in 0..rows {
-        let Some(&roll) = index.get(&names[row]) else {
+        let Some(&roll) = index.get(&Name(&names[row])) else {
             return Err(table.invalid(
                 "roll",
                 row,

@@ -253,8 +253,10 @@ pub fn score_roll(length: f64, defects: &[Defect], units: Units) -> RollScore {
         });
     }
 
-    // Running defects: merge their yard ranges; every covered yard counts the maximum.
-    runs.sort_unstable();
+    // Running defects: merge their yard ranges; every covered yard counts the maximum. Ranges
+    // merge the same whatever the order among those starting on one yard: sorted by the start
+    // alone (one comparison, not two, per step of the sort).
+    runs.sort_unstable_by_key(|&(first, _)| first);
     let mut merged: Vec<(u64, u64)> = Vec::with_capacity(runs.len());
     for (first, last) in runs {
         match merged.last_mut() {
@@ -272,7 +274,8 @@ pub fn score_roll(length: f64, defects: &[Defect], units: Units) -> RollScore {
         .fold(0, u64::saturating_add);
 
     // Spot defects: sum per yard, cap at 4, skip yards a running defect already maxed out.
-    spots.sort_unstable();
+    // By yard alone: the points of one yard are summed, in any order.
+    spots.sort_unstable_by_key(|&(segment, _)| segment);
     let mut i = 0;
     while i < spots.len() {
         let segment = spots[i].0;

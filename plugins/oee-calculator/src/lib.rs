@@ -6,6 +6,7 @@
 pub mod oee;
 
 use oee::{Oee, Shift, evaluate};
+use smelt_sdk::hash::{Name, NameMap};
 use smelt_sdk::prelude::*;
 
 /// The smelt solution.
@@ -314,7 +315,7 @@ impl Solution for OeeCalculator {
         let mut output = Output::new();
         let mut by_shift = Columns::with_capacity(rows);
         let mut machine_names = TextColumn::new();
-        let mut machine_index = smelt_sdk::hash::NameMap::default();
+        let mut machine_index = NameMap::default();
         let mut machine_totals: Vec<(i64, Oee)> = Vec::new();
         let mut plant = Oee::default();
         for row in 0..rows {
@@ -351,11 +352,13 @@ impl Solution for OeeCalculator {
                     .at(TABLE, row),
                 );
             }
-            let i = *machine_index.entry(&machines[row]).or_insert_with(|| {
-                machine_names.push(&machines[row]);
-                machine_totals.push((0, Oee::default()));
-                machine_totals.len() - 1
-            });
+            let i = *machine_index
+                .entry(Name(&machines[row]))
+                .or_insert_with(|| {
+                    machine_names.push(&machines[row]);
+                    machine_totals.push((0, Oee::default()));
+                    machine_totals.len() - 1
+                });
             machine_totals[i].0 += 1;
             machine_totals[i].1.accumulate(&r);
             plant.accumulate(&r);

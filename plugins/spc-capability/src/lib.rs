@@ -11,7 +11,7 @@ use chart::{
     ChartKind, RuleSet, SubgroupStats, capability, control_limits, overall, run_rules,
     subgroup_stats,
 };
-use smelt_sdk::hash::NameMap;
+use smelt_sdk::hash::{Name, NameMap, same};
 use smelt_sdk::prelude::*;
 
 /// The smelt solution.
@@ -492,16 +492,16 @@ struct Group {
 
 /// Groups rows by subgroup id, subgroups in order of first appearance.
 fn group_rows(ids: &TextColumn) -> Vec<Group> {
-    let mut index: NameMap<&str, usize> = NameMap::default();
+    let mut index: NameMap<Name<'_>, usize> = NameMap::default();
     let mut groups: Vec<Group> = Vec::new();
     let mut previous: Option<(&str, usize)> = None;
     for (row, id) in ids.iter().enumerate() {
         // Subgroups are nearly always contiguous: look an id up only when it changes.
         let g = match previous {
-            Some((last, g)) if last == id => g,
+            Some((last, g)) if same(last, id) => g,
             _ => {
                 let next = groups.len();
-                let g = *index.entry(id).or_insert(next);
+                let g = *index.entry(Name(id)).or_insert(next);
                 if g == next {
                     // Subgroups are nearly always of one size: room for the last one's.
                     let size = groups.last().map_or(1, |last: &Group| last.rows.len());
