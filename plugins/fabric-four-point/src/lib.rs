@@ -124,7 +124,12 @@ fn read_defects(
         .enumerate()
         .map(|(i, name)| (Name(name), i))
         .collect();
-    let mut by_roll: ByRoll = vec![Vec::new(); rolls.names.len()];
+    // Room for each roll's share of the defects up front: growing a vector in a component
+    // copies it, and a roll's list would otherwise grow several times.
+    let share = rows / rolls.names.len().max(1);
+    let mut by_roll: ByRoll = (0..rolls.names.len())
+        .map(|_| Vec::with_capacity(share))
+        .collect();
     if rows == 0 {
         return Ok((by_roll, 0));
     }
