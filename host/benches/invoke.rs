@@ -4,11 +4,12 @@
 //! All three run in this one process's run, call by call in turn, so the ratios hold on a
 //! noisy machine.
 //!
-//! Two more exchanges set the floor: the same request bytes up and the same CBOR answer bytes
-//! down, with an axum server in this process that does no work (its own threads, loopback),
+//! Three more exchanges set the floor: the same request bytes up and the same CBOR answer bytes
+//! down, with an axum server that does no work: in this process (its own threads, loopback),
 //! once answering at once and once after spinning on its CPU for as long as the direct call
-//! just took (as a server running the call would), so the part of the HTTP overhead that no
-//! server work can remove is measured in the same run.
+//! just took (as a server running the call would), and the spinning one again as a process of
+//! its own, as `smelt serve` is. So the part of the HTTP overhead that no server work can
+//! remove is measured in the same run.
 //!
 //! `cargo bench --workspace --bench invoke` (SMELT_BENCH_CALLS sets the count, default 300;
 //! SMELT_BENCH_ROWS the batches per call, default 1,000 — the figure).
@@ -68,7 +69,54 @@ fn start_floor_server(answer: bytes::Bytes) -> String {
     format!("{}/exchange", common::serve_in_process(app, true))
 }
 
+/// Set for the floor's own process (this bench binary again): the file holding its answer.
+const FLOOR_ANSWER: &str = "SMELT_BENCH_FLOOR_ANSWER";
+
+/// Runs the floor server in this process, printing its URL, until the parent kills it.
+fn floor_process(answer: &std::path::Path) -> ! {
+    let answer = bytes::Bytes::from(std::fs::read(answer).expect("the floor's answer"));
+    println!("{}", start_floor_server(answer));
+    loop {
+        std::thread::park();
+    }
+}
+
+/// The floor server as a child process; killed on drop.
+struct FloorProcess {
+    child: std::process::Child,
+    url: String,
+}
+
+impl FloorProcess {
+    fn start(answer: &std::path::Path) -> Self {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(std::env::current_exe().expect("this bench"))
+            .env(FLOOR_ANSWER, answer)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("starting the floor's process");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().expect("its stdout"))
+            .read_line(&mut line)
+            .expect("the floor's URL");
+        FloorProcess {
+            child,
+            url: line.trim().to_owned(),
+        }
+    }
+}
+
+impl Drop for FloorProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 fn main() {
+    if let Some(answer) = std::env::var_os(FLOOR_ANSWER) {
+        floor_process(std::path::Path::new(&answer));
+    }
     let calls: usize = std::env::var("SMELT_BENCH_CALLS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -185,10 +233,14 @@ fn main() {
     // the CBOR answer's bytes, doing nothing else; the request is the CBOR invocation's, headers
     // and all.
     let floor_url = start_floor_server(bytes::Bytes::from(as_cbor_bytes.clone()));
-    let floor_call = |spin: Option<Duration>| {
+    // The same server as a process of its own.
+    let answer_file = dir.path().join("floor-answer.cbor");
+    std::fs::write(&answer_file, &as_cbor_bytes).unwrap();
+    let floor_process = FloorProcess::start(&answer_file);
+    let floor_call = |to: &str, spin: Option<Duration>| {
         let to = match spin {
-            Some(spin) => format!("{floor_url}?spin_us={}", spin.as_micros()),
-            None => floor_url.clone(),
+            Some(spin) => format!("{to}?spin_us={}", spin.as_micros()),
+            None => to.to_owned(),
         };
         let (elapsed, answer, _) = exchange(&to, "application/cbor", &cbor_body);
         assert_eq!(answer.len(), as_cbor_bytes.len());
@@ -203,17 +255,19 @@ fn main() {
     let health = format!("{base}/healthz");
     let mut round_trip = Vec::with_capacity(calls);
     let mut floor = Vec::with_capacity(calls);
-    // The spinning floor's time beyond its spin, call by call.
+    // The spinning floors' time beyond their spin, call by call: in this process, in another.
     let mut floor_beyond_spin = Vec::with_capacity(calls);
+    let mut process_beyond_spin = Vec::with_capacity(calls);
     // The server's phases of each CBOR invocation (its `Server-Timing`), in ms.
     let mut phases: Vec<(String, Vec<f64>)> = Vec::new();
     for i in 0..calls + 20 {
         let d = direct_call();
-        // The four exchanges take turns coming first after the direct call (when the servers
+        // The five exchanges take turns coming first after the direct call (when the servers
         // have been idle longest), so each meets the same mix of idle and awake threads.
-        let (mut h, mut c, mut f, mut s) = (Duration::ZERO, Duration::ZERO, Duration::ZERO, d);
-        for k in 0..4 {
-            match (i + k) % 4 {
+        let (mut h, mut c, mut f, mut s, mut p) =
+            (Duration::ZERO, Duration::ZERO, Duration::ZERO, d, d);
+        for k in 0..5 {
+            match (i + k) % 5 {
                 0 => h = http_call("application/json", &json_body).0,
                 1 => {
                     let (elapsed, _, timing) = http_call("application/cbor", &cbor_body);
@@ -228,8 +282,9 @@ fn main() {
                         }
                     }
                 }
-                2 => f = floor_call(None),
-                _ => s = floor_call(Some(d)),
+                2 => f = floor_call(&floor_url, None),
+                3 => s = floor_call(&floor_url, Some(d)),
+                _ => p = floor_call(&floor_process.url, Some(d)),
             }
         }
         let r = rt.block_on(async {
@@ -244,6 +299,7 @@ fn main() {
             over_cbor.push(c);
             floor.push(f);
             floor_beyond_spin.push(s.saturating_sub(d));
+            process_beyond_spin.push(p.saturating_sub(d));
             round_trip.push(r);
         }
     }
@@ -316,6 +372,7 @@ fn main() {
     round_trip.sort();
     floor.sort();
     floor_beyond_spin.sort();
+    process_beyond_spin.sort();
     let (d50, d99) = (percentile(&direct, 0.5), percentile(&direct, 0.99));
     let (h50, h99) = (percentile(&over_http, 0.5), percentile(&over_http, 0.99));
     let (c50, c99) = (percentile(&over_cbor, 0.5), percentile(&over_cbor, 0.99));
@@ -348,6 +405,12 @@ fn main() {
         "the same exchange with that server spinning as long as the direct call before answering: p50 {s50:.3} ms beyond the spin — the least an invocation adds when its server is busy for the call: {:.2}×",
         (d50 + s50) / d50
     );
+    let p50 = percentile(&process_beyond_spin, 0.5);
+    println!(
+        "the same, the spinning server a process of its own (as smelt serve is): p50 {p50:.3} ms beyond the spin: {:.2}×",
+        (d50 + p50) / d50
+    );
+
     println!("direct in-process (JSON check + run): p50 {d50:.3} ms, p99 {d99:.3} ms");
     println!("HTTP invoke, JSON body and answer:    p50 {h50:.3} ms, p99 {h99:.3} ms");
     println!("HTTP invoke, CBOR body and answer:    p50 {c50:.3} ms, p99 {c99:.3} ms");

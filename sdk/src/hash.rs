@@ -108,14 +108,15 @@ impl Hasher for Fnv1a {
     }
 }
 
-/// A `HashMap` hashed with [`Fnv1a`]: for keys that are names from the input.
+/// A `HashMap` hashed with [`Fnv1a`]: for keys that are names from the input, best as
+/// [`Name`]s (compared inline).
 ///
 /// ```
-/// use smelt_sdk::hash::NameMap;
+/// use smelt_sdk::hash::{Name, NameMap};
 ///
-/// let mut rolls: NameMap<&str, usize> = NameMap::default();
-/// rolls.insert("R-17", 0);
-/// assert_eq!(rolls.get("R-17"), Some(&0));
+/// let mut rolls: NameMap<Name<'_>, usize> = NameMap::default();
+/// rolls.insert(Name("R-17"), 0);
+/// assert_eq!(rolls.get(&Name("R-17")), Some(&0));
 /// ```
 pub type NameMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv1a>>;
 

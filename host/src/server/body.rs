@@ -7,8 +7,9 @@
 //! length-prefixed, so neither side formats, parses or escapes anything. A client asks for a
 //! CBOR answer with `Accept: application/cbor`; errors are always `application/problem+json`.
 //!
-//! Every answer carries a `Server-Timing` header (W3C Server Timing) with the phases the
-//! server spent on the call, so a client can tell its network's share from the server's.
+//! An invocation's or a trial's answer carries a `Server-Timing` header (W3C Server Timing)
+//! with the phases the server spent on the call, so a client can tell its network's share from
+//! the server's (errors, always JSON problems, do not).
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -192,8 +193,10 @@ impl Wire {
 pub(crate) struct Arrived(pub(crate) Instant);
 
 /// The phases of handling one request, each the time since the one before: `receive` (the
-/// body off the socket and the caller's token checked), `lookup`, `read`, `run`, `encode`.
-/// Taken as an extractor, it starts when the request arrived.
+/// body off the socket and the caller's token checked), `lookup` (the deployment or, for a
+/// trial, the package and version read from the body, and the component), `read` (the input
+/// into typed columns), `run`, `encode`. Taken as an extractor, it starts when the request
+/// arrived.
 #[derive(Debug)]
 pub(crate) struct Phases {
     last: Instant,
@@ -227,7 +230,7 @@ impl Phases {
         self.last = now;
     }
 
-    /// `lookup;dur=0.017, read;dur=0.142, ...`: milliseconds, as the header's `dur` is.
+    /// `receive;dur=0.018, lookup;dur=0.016, ...`: milliseconds, as the header's `dur` is.
     fn header(&self) -> HeaderValue {
         let mut value = String::with_capacity(16 * self.done.len());
         for (i, (name, took)) in self.done.iter().enumerate() {

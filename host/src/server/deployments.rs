@@ -889,8 +889,10 @@ pub(crate) async fn invoke(
         axum::http::header::CONTENT_TYPE,
         axum::http::HeaderValue::from_static("application/json"),
     );
-    let phases = Phases::since(std::time::Instant::now());
-    let invoked = invoke_typed(state, live, caller, id, headers, Bytes::from(body), phases).await?;
+    // Timed, but a JSON tree carries no header to report the phases in.
+    let mut phases = Phases::since(std::time::Instant::now());
+    let body = Bytes::from(body);
+    let invoked = invoke_typed(state, live, caller, id, headers, body, &mut phases).await?;
     serde_json::to_value(invoked)
         .map(Json)
         .map_err(|e| ApiError::internal("encoding an invocation", e))
@@ -903,16 +905,12 @@ pub(crate) async fn invoke_route(
     live: Extension<Arc<Live>>,
     caller: Caller,
     id: Path<String>,
-    phases: Phases,
+    mut phases: Phases,
     headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> ApiResult<axum::response::Response> {
     let wire = Wire::of_answer(&headers);
-    let mut invoked = invoke_typed(state, live, caller, id, headers, body, phases).await?;
-    let phases = std::mem::replace(
-        &mut invoked.phases,
-        Phases::since(std::time::Instant::now()),
-    );
+    let invoked = invoke_typed(state, live, caller, id, headers, body, &mut phases).await?;
     wire.answer(
         &invoked,
         2 * invoked.output.approx_bytes() + 4096,
@@ -929,7 +927,7 @@ pub(crate) async fn invoke_typed(
     Path(id): Path<String>,
     headers: axum::http::HeaderMap,
     body: Bytes,
-    mut phases: Phases,
+    phases: &mut Phases,
 ) -> ApiResult<Invoked> {
     phases.mark("receive");
     caller.require(&[Role::Enterprise], "invoking a deployment")?;
@@ -985,7 +983,6 @@ pub(crate) async fn invoke_typed(
         cost_cny: cost,
         logs: run.logs,
         warning: pinned.warning.clone(),
-        phases,
     })
 }
 
@@ -1001,9 +998,6 @@ pub(crate) struct Invoked {
     cost_cny: f64,
     logs: Vec<LogLine>,
     warning: Option<String>,
-    /// The server's phases so far, for the `Server-Timing` header.
-    #[serde(skip)]
-    phases: Phases,
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -47,8 +47,6 @@ async fn decide(server: &Server, reviewer: &str, version: &str, decision: &str) 
     crate::decide(server, reviewer, "dye-lot-color-qc", version, decision).await;
 }
 
-/// A provider, a reviewer and an enterprise, with dye-lot-color-qc 0.1.0 published by the
-/// first and approved by the second.
 /// `dyer`'s deployment of dye-lot-color-qc `^0.1`: its id.
 async fn deploy_dye(server: &Server, dyer: &str) -> String {
     let (status, deployed) = call(
@@ -63,6 +61,8 @@ async fn deploy_dye(server: &Server, dyer: &str) -> String {
     deployed["deployment"]["id"].as_str().unwrap().to_owned()
 }
 
+/// A provider, a reviewer and an enterprise, with dye-lot-color-qc 0.1.0 published by the
+/// first and approved by the second.
 async fn dye_0_1_0_approved(server: &Server) -> (String, String, String) {
     let provider = server.account("acme-digital", "provider").await;
     let reviewer = server.account("expert-li", "reviewer").await;

@@ -26,6 +26,8 @@
 
 use std::str::FromStr;
 
+use smelt_sdk::hash::same;
+
 /// The most points any one linear yard (metre) may carry, whatever its defects (D5430 option A).
 pub const MAX_POINTS_PER_SEGMENT: u64 = 4;
 
@@ -129,9 +131,8 @@ impl FromStr for DefectKind {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         // Read once per defect. A `match` on the literals compares with a call to `memcmp`,
-        // which in the sandbox is wasi-libc's byte loop; comparing the bytes here inlines.
-        let is =
-            |name: &str| s.len() == name.len() && s.bytes().zip(name.bytes()).all(|(a, b)| a == b);
+        // which in the sandbox is wasi-libc's byte loop; `same` compares inline.
+        let is = |name: &str| same(s, name);
         if is("defect") {
             Ok(DefectKind::Defect)
         } else if is("hole") {
